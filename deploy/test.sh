@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included: lint, types, then pytest against real Kafka and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash deploy/bootstrap.sh dev
+. .venv/bin/activate
+python deploy/kafka/localkafka.py fetch   # Kafka jars from Maven Central, cached after the first run
+
+echo "== ruff"
+ruff check .
+echo "== mypy --strict"
+mypy
+echo "== pytest"
+pytest "$@"
