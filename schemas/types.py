@@ -1,0 +1,227 @@
+"""Shared field types for commands and events.
+
+The public contract (API.md, "Identifiers, numbers, times") is enforced here once, so every
+area module states its fields in business terms: ids are short ASCII tokens, quantities and
+money are bounded decimals that read a JSON number or string and always write a string, times
+carry a timezone, and free text is bounded and free of control characters.
+"""
+
+import math
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Final
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+MAX_DIGITS: Final = 24
+QTY_PLACES: Final = 6
+MONEY_PLACES: Final = 4
+MAX_INT: Final = 2**31 - 1  # fits a PostgreSQL integer column
+MAX_LINES: Final = 500
+
+ID_PATTERN: Final = r"^[A-Za-z0-9._-]{1,64}$"
+
+
+def whole_match(pattern: str) -> AfterValidator:
+    """Check `pattern` against the whole string (\\A..\\Z semantics, so "x\\n" never passes).
+
+    Pair it with the same `pattern` in StringConstraints, which feeds JSON Schema: this check
+    holds whatever regex engine pydantic is configured with.
+    """
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise ValueError(f"should match pattern '{pattern}'")
+        return value
+
+    return AfterValidator(check)
+
+
+Identifier = Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN), whole_match(ID_PATTERN)]
+"""An id such as a sku, location, order or lot id; also used for short category codes."""
+
+Code = Identifier
+"""A short classification token (uom, category, segment, defect category)."""
+
+CURRENCY_PATTERN: Final = r"^[A-Z]{3}$"
+Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN), whole_match(CURRENCY_PATTERN)]
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+]
+"""A one-line display name: stripped, non-empty, no control characters."""
+
+Text = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+    ),
+]
+"""Free text (reasons, descriptions): stripped, non-empty, line breaks and tabs allowed."""
+
+LineNo = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
+Count = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
+PositiveCount = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
+
+
+_RFC3339: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339_only(value: object) -> object:
+    # pydantic alone would also read epoch seconds, given as a number or as a string.
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("expected an RFC 3339 timestamp with a time zone, e.g. 2026-11-05T10:00:00Z")
+
+
+def _representable_in_utc(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError as e:
+        raise ValueError("timestamp out of range") from e
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(_representable_in_utc)]
+"""A timezone-aware RFC 3339 time; naive times and epoch numbers are rejected."""
+
+# Decimals --------------------------------------------------------------------------------
+
+_MAX_DECIMAL_TEXT: Final = 64
+_DECIMAL_TEXT: Final = r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]{1,4})?$"
+_DECIMAL_RE: Final = re.compile(_DECIMAL_TEXT)
+_DECIMAL_OUT: Final = r"^-?[0-9]+(\.[0-9]+)?$"
+_EXACT_FLOAT_DIGITS: Final = 15  # any decimal of up to 15 significant digits survives a binary64
+
+
+def _canonical(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("NaN and Infinity are not numbers here")
+    return value.copy_abs() if value.is_zero() else value
+
+
+def _from_float(value: float) -> Decimal:
+    if not math.isfinite(value):
+        raise ValueError("NaN and Infinity are not numbers here")
+    exact = Decimal(repr(value))
+    if len(exact.normalize().as_tuple().digits) > _EXACT_FLOAT_DIGITS:
+        raise ValueError("a number with more than 15 significant digits is not exact; send it as a string")
+    return exact.to_integral_value() if exact == exact.to_integral_value() else exact
+
+
+def _from_text(value: str) -> Decimal:
+    if len(value) > _MAX_DECIMAL_TEXT or not _DECIMAL_RE.fullmatch(value):
+        raise ValueError("expected a decimal string such as '12.50'")
+    try:
+        return Decimal(value)
+    except InvalidOperation as e:
+        raise ValueError("expected a decimal string such as '12.50'") from e
+
+
+def _parse_decimal(value: object) -> object:
+    """Read a JSON number or numeric string into a Decimal without passing through binary floats."""
+    if isinstance(value, bool):
+        raise ValueError("expected a decimal number, not a boolean")
+    if isinstance(value, int):
+        if abs(value) >= 10**MAX_DIGITS:
+            raise ValueError(f"at most {MAX_DIGITS} digits")
+        return Decimal(value)
+    if isinstance(value, float):
+        return _canonical(_from_float(value))
+    if isinstance(value, str):
+        return _canonical(_from_text(value))
+    if isinstance(value, Decimal):
+        return _canonical(value)
+    return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _input_schema(places: int, **bounds: int) -> WithJsonSchema:
+    number: dict[str, Any] = {"type": "number", **bounds}
+    text = {"type": "string", "pattern": _DECIMAL_TEXT, "maxLength": _MAX_DECIMAL_TEXT}
+    return WithJsonSchema(
+        {
+            "anyOf": [number, text],
+            "description": f"decimal, at most {MAX_DIGITS} digits and {places} places; number or string",
+        },
+        mode="validation",
+    )
+
+
+_PARSE: Final = BeforeValidator(_parse_decimal)
+_AS_TEXT: Final = PlainSerializer(_decimal_text, return_type=str, when_used="json")
+_OUTPUT_SCHEMA: Final = WithJsonSchema({"type": "string", "pattern": _DECIMAL_OUT}, mode="serialization")
+
+Quantity = Annotated[
+    Decimal,
+    Field(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES),
+    _PARSE,
+    _AS_TEXT,
+    _input_schema(QTY_PLACES),
+    _OUTPUT_SCHEMA,
+]
+"""A signed quantity (e.g. an adjustment delta)."""
+
+PositiveQty = Annotated[
+    Decimal,
+    Field(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES, gt=0),
+    _PARSE,
+    _AS_TEXT,
+    _input_schema(QTY_PLACES, exclusiveMinimum=0),
+    _OUTPUT_SCHEMA,
+]
+
+NonNegativeQty = Annotated[
+    Decimal,
+    Field(max_digits=MAX_DIGITS, decimal_places=QTY_PLACES, ge=0),
+    _PARSE,
+    _AS_TEXT,
+    _input_schema(QTY_PLACES, minimum=0),
+    _OUTPUT_SCHEMA,
+]
+
+Money = Annotated[
+    Decimal,
+    Field(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES),
+    _PARSE,
+    _AS_TEXT,
+    _input_schema(MONEY_PLACES),
+    _OUTPUT_SCHEMA,
+]
+"""A signed amount of money in the order's currency."""
+
+NonNegativeMoney = Annotated[
+    Decimal,
+    Field(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, ge=0),
+    _PARSE,
+    _AS_TEXT,
+    _input_schema(MONEY_PLACES, minimum=0),
+    _OUTPUT_SCHEMA,
+]
+
+Percent = Annotated[
+    Decimal,
+    Field(max_digits=MAX_DIGITS, decimal_places=MONEY_PLACES, ge=0, le=100),
+    _PARSE,
+    _AS_TEXT,
+    _input_schema(MONEY_PLACES, minimum=0, maximum=100),
+    _OUTPUT_SCHEMA,
+]
+"""A percentage from 0 to 100, e.g. a line discount."""

@@ -1,0 +1,359 @@
+"""Unit tests of the shared types, the registry and the committed JSON Schema files."""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+import schemas
+from schemas import (
+    AREAS,
+    COMMANDS,
+    EVENTS,
+    MalformedJSON,
+    UnknownCommand,
+    UnknownEventType,
+    area_of_stream,
+    latest_version,
+    parse_command,
+    parse_command_json,
+    parse_event,
+    register_upcaster,
+)
+from schemas.export import json_schemas, write_json_schemas
+from schemas.types import (
+    Identifier,
+    Money,
+    Name,
+    NonNegativeQty,
+    Percent,
+    PositiveQty,
+    Quantity,
+    Text,
+    Timestamp,
+)
+
+REGENERATE = (
+    "schemas/json is stale; regenerate it with schemas.export.write_json_schemas(Path('schemas/json'))"
+)
+
+API_COMMANDS = {
+    "register-product",
+    "set-reorder-policy",
+    "register-location",
+    "register-supplier",
+    "register-customer",
+    "register-team",
+    "receive-stock",
+    "transfer-stock",
+    "adjust-stock",
+    "issue-stock",
+    "place-order",
+    "ship-order",
+    "cancel-order",
+    "return-order",
+    "set-sales-target",
+    "record-inspection",
+    "file-complaint",
+    "acknowledge-complaint",
+    "resolve-complaint",
+    "reopen-complaint",
+}
+
+
+class Ids(BaseModel):
+    id: Identifier
+
+
+class Amounts(BaseModel):
+    qty: Quantity = Decimal(0)
+    positive: PositiveQty = Decimal(1)
+    non_negative: NonNegativeQty = Decimal(0)
+    money: Money = Decimal(0)
+    pct: Percent = Decimal(0)
+
+
+class Texts(BaseModel):
+    name: Name = "n"
+    text: Text = "t"
+
+
+class Times(BaseModel):
+    at: Timestamp
+
+
+@pytest.mark.parametrize("value", ["a", "SKU-1", "x.y_z-9", "A" * 64, "0"])
+def test_identifier_accepts_short_ascii_tokens(value: str) -> None:
+    assert Ids(id=value).id == value
+
+
+@pytest.mark.parametrize(
+    "value", ["", "a b", "ä", "A" * 65, "x\n", "\nx", "ｓku", "sku/1", "a:b", "a@b", "ＳＫＵ-1", 7, None]
+)
+def test_identifier_rejects_anything_else(value: object) -> None:
+    with pytest.raises(ValidationError):
+        Ids(id=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1, "1"),
+        ("12.50", "12.50"),
+        (12.5, "12.5"),
+        (0.1, "0.1"),
+        (2.0, "2"),
+        ("1e3", "1000"),
+        ("-3.25", "-3.25"),
+        ("0.000001", "0.000001"),
+        (Decimal("7.125"), "7.125"),
+        ("-0", "0"),
+        ("123456789012345678.123456", "123456789012345678.123456"),
+    ],
+)
+def test_quantity_reads_numbers_and_strings_and_writes_strings(value: object, text: str) -> None:
+    model = Amounts(qty=value)
+    assert model.qty == Decimal(text)
+    assert model.model_dump(mode="json")["qty"] == text
+    assert json.loads(model.model_dump_json())["qty"] == text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        False,
+        None,
+        "NaN",
+        "nan",
+        "Infinity",
+        "-Infinity",
+        float("nan"),
+        float("inf"),
+        "1_000",
+        " 1",
+        "1 ",
+        "١٢",
+        "0x10",
+        "",
+        ".5",
+        "1e99999",
+        "1.1234567",
+        10**30,
+        "9" * 100_000,
+        "1." + "0" * 100_000 + "1",
+        0.30000000000000004,
+        [1],
+    ],
+)
+def test_quantity_rejects_non_numbers_and_oversized_values(value: object) -> None:
+    with pytest.raises(ValidationError):
+        Amounts(qty=value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("positive", 0),
+        ("positive", "-1"),
+        ("non_negative", "-0.000001"),
+        ("money", "1.00001"),
+        ("pct", "100.01"),
+        ("pct", -1),
+    ],
+)
+def test_decimal_bounds(field: str, value: object) -> None:
+    with pytest.raises(ValidationError):
+        Amounts.model_validate({field: value})
+
+
+def test_decimal_bounds_are_inclusive_where_documented() -> None:
+    model = Amounts.model_validate({"non_negative": 0, "pct": 100, "money": "-5.1234"})
+    assert model.model_dump(mode="json")["pct"] == "100"
+
+
+def test_exact_json_decoding_keeps_every_digit() -> None:
+    body = b'{"receipt_id": "R-1", "sku": "S", "location_id": "W", "qty": 0.1, "unit_cost": 12.50}'
+    command = parse_command_json("receive-stock", body)
+    assert command.model_dump(mode="json")["qty"] == "0.1"
+    assert command.model_dump(mode="json")["unit_cost"] == "12.50"
+    lossy = b'{"receipt_id": "R-1", "sku": "S", "location_id": "W", "qty": 1.0000000000000000001}'
+    with pytest.raises(ValidationError):
+        parse_command_json("receive-stock", lossy)
+    huge = lossy.replace(b"1.0000000000000000001", b"1." + b"0" * 1_000_000 + b"1")
+    with pytest.raises(ValidationError):
+        parse_command_json("receive-stock", huge)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"{", b'{"qty": NaN}', b'{"a": 1, "a": 2}', b"[" * 100_000, b"\xff\xfe\x00", b"9" * 5000]
+)
+def test_malformed_json_is_one_exception_type(raw: bytes) -> None:
+    with pytest.raises(MalformedJSON):
+        parse_command_json("receive-stock", raw)
+
+
+def test_names_and_texts_are_stripped_and_bounded() -> None:
+    assert Texts(name="  Widget  ").name == "Widget"
+    assert Texts(text="line one\nline two").text == "line one\nline two"
+    for bad in [{"name": "   "}, {"name": "a\x00b"}, {"name": "a\nb"}, {"name": "n" * 201}]:
+        with pytest.raises(ValidationError):
+            Texts.model_validate(bad)
+    for bad in [{"text": ""}, {"text": "a\x00"}, {"text": "t" * 2001}]:
+        with pytest.raises(ValidationError):
+            Texts.model_validate(bad)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-05T10:00:00Z",
+        "2026-11-05T10:00:00+01:00",
+        "2026-11-05 10:00:00.123456-05:00",
+        datetime.fromisoformat("2026-11-05T10:00:00+00:00"),
+    ],
+)
+def test_timestamps_need_a_timezone(value: object) -> None:
+    assert Times.model_validate({"at": value}).at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-05T10:00:00",
+        datetime.fromisoformat("2026-11-05T10:00:00"),
+        "2026-11-05",
+        1_700_000_000,
+        "1700000000",
+        "2026-11-05T10:00Z",
+        "0001-01-01T00:00:00+01:00",
+    ],
+)
+def test_naive_epoch_and_out_of_range_times_are_rejected(value: object) -> None:
+    with pytest.raises(ValidationError):
+        Times(at=value)
+
+
+def test_occurred_at_is_optional_and_must_be_aware() -> None:
+    body = {"complaint_id": "C-9"}
+    assert parse_command("acknowledge-complaint", body).occurred_at is None
+    aware = parse_command("acknowledge-complaint", {**body, "occurred_at": "2026-11-05T10:00:00Z"})
+    assert aware.occurred_at is not None
+    with pytest.raises(ValidationError):
+        parse_command("acknowledge-complaint", {**body, "occurred_at": "2026-11-05T10:00:00"})
+
+
+def test_extra_fields_are_rejected_everywhere() -> None:
+    with pytest.raises(ValidationError):
+        parse_command("acknowledge-complaint", {"complaint_id": "C-9", "actor": "mallory"})
+    with pytest.raises(ValidationError):
+        parse_event("ComplaintAcknowledged", 1, {"complaint_id": "C-9", "extra": 1})
+    line = {"line_no": 1, "qty": 1, "colour": "red"}
+    with pytest.raises(ValidationError):
+        parse_command("ship-order", {"order_id": "SO-1", "shipment_id": "SH-1", "lines": [line]})
+
+
+def test_commands_and_events_are_frozen() -> None:
+    command = parse_command("acknowledge-complaint", {"complaint_id": "C-9"})
+    with pytest.raises(ValidationError, match="frozen"):
+        command.occurred_at = None  # type: ignore[misc]  # the runtime refusal is what is tested
+    event = parse_event("ComplaintAcknowledged", 1, {"complaint_id": "C-9"})
+    with pytest.raises(ValidationError, match="frozen"):
+        event.type = "ComplaintResolved"  # type: ignore[misc]  # likewise
+
+
+def test_every_api_command_is_registered_under_its_name_and_area() -> None:
+    assert set(COMMANDS) == API_COMMANDS
+    for name, cls in COMMANDS.items():
+        assert cls.command_name == name
+        assert cls.area in AREAS
+    assert len(AREAS) == 6
+
+
+def test_unknown_command_is_a_key_error_with_a_plain_message() -> None:
+    with pytest.raises(UnknownCommand) as caught:
+        parse_command("launch-rocket", {})
+    assert isinstance(caught.value, KeyError)
+    assert str(caught.value) == "unknown command 'launch-rocket'"
+
+
+def test_non_object_bodies_are_validation_errors() -> None:
+    bodies: list[object] = [[], "x", None, 3]
+    for body in bodies:
+        with pytest.raises(ValidationError):
+            parse_command("acknowledge-complaint", body)
+
+
+def test_unknown_event_types_and_versions_are_rejected() -> None:
+    with pytest.raises(UnknownEventType, match="Nope"):
+        parse_event("Nope", 1, {})
+    for version in (0, 2):
+        with pytest.raises(UnknownEventType, match="version"):
+            parse_event("ComplaintAcknowledged", version, {"complaint_id": "C-9"})
+    assert latest_version("OrderPlaced") == 1
+    with pytest.raises(ValueError, match="no version 1 below"):
+        register_upcaster("OrderPlaced", 1, dict)
+
+
+@pytest.mark.parametrize(
+    ("stream", "area"),
+    [
+        ("product:SKU-1", "catalog"),
+        ("location:WH-A", "catalog"),
+        ("supplier:SUP-1", "catalog"),
+        ("customer:C-1", "catalog"),
+        ("team:north", "catalog"),
+        ("stock:SKU-1@WH-A", "inventory"),
+        ("order:SO-1001", "sales"),
+        ("target:2026-11/team/north", "planning"),
+        ("lot:L-77", "quality"),
+        ("complaint:C-9", "service"),
+    ],
+)
+def test_area_of_stream(stream: str, area: str) -> None:
+    assert area_of_stream(stream) == area
+
+
+@pytest.mark.parametrize("stream", ["rocket:1", "order", "order:", ":1", ""])
+def test_area_of_stream_rejects_unknown_or_malformed_streams(stream: str) -> None:
+    with pytest.raises(ValueError, match="stream"):
+        area_of_stream(stream)
+
+
+def test_json_schema_files_are_keyed_by_command_name_and_event_version() -> None:
+    names = set(json_schemas())
+    assert {f"commands/{name}.json" for name in API_COMMANDS} <= names
+    assert {f"events/{type_}.v{version}.json" for type_, version in EVENTS} <= names
+    assert len(names) == len(COMMANDS) + len(EVENTS)
+
+
+def test_event_schemas_describe_stored_data() -> None:
+    schema = json_schemas()["events/OrderPlaced.v1.json"]
+    assert "type" not in schema["properties"]
+    assert "rep_id" in schema["required"]
+    assert schema["properties"]["total"]["type"] == "string"
+
+
+def test_committed_json_schemas_are_current(tmp_path: Path) -> None:
+    committed = Path(schemas.__file__).parent / "json"
+    write_json_schemas(tmp_path)
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.json")}
+
+    fresh, stored = files(tmp_path), files(committed)
+    assert sorted(stored) == sorted(fresh), REGENERATE
+    for name, content in fresh.items():
+        assert stored[name] == content, f"{name}: {REGENERATE}"
+
+
+def test_written_schema_bytes_are_deterministic(tmp_path: Path) -> None:
+    first = write_json_schemas(tmp_path / "a")
+    second = write_json_schemas(tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    text = first[0].read_text(encoding="utf-8")
+    assert text.endswith("}\n")
+    assert text.startswith(('{\n  "$defs"', '{\n  "$schema"'))
