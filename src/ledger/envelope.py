@@ -1,0 +1,127 @@
+"""The event envelope of API.md, its canonical bytes and the per-stream hash chain.
+
+The canonical encoding is what the hash covers, so it must never change for an event
+already written: orjson with sorted keys, decimals already strings inside ``data``, and
+times as UTC RFC 3339 with exactly six fractional digits and a ``Z``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with microseconds: one spelling per instant, so hashes are stable."""
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 time; a naive one is refused rather than guessed."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"time without offset: {text!r}")
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One recorded event: the facts about the event around its JSON ``data``."""
+
+    id: str
+    type: str
+    schema_version: int
+    stream: str
+    version: int
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    correlation_id: str
+    causation_id: str
+    idempotency_key: str | None
+    prevhash: str
+    hash: str
+    data: dict[str, Any]
+
+    def canonical_bytes(self) -> bytes:
+        """The bytes the hash covers: every field but ``hash`` itself."""
+        return orjson.dumps(self._hashed_fields(), option=orjson.OPT_SORT_KEYS)
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.prevhash, self.canonical_bytes())
+
+    def sealed(self) -> Envelope:
+        """This envelope with ``hash`` computed from its other fields."""
+        return replace(self, hash=self.compute_hash())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole envelope as API.md shows it (audit routes, exports)."""
+        fields = self._hashed_fields()
+        fields["hash"] = self.hash
+        return fields
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Envelope:
+        return cls(
+            id=str(raw["id"]),
+            type=str(raw["type"]),
+            schema_version=int(raw["schema_version"]),
+            stream=str(raw["stream"]),
+            version=int(raw["version"]),
+            occurred_at=parse_time(str(raw["occurred_at"])),
+            recorded_at=parse_time(str(raw["recorded_at"])),
+            actor=str(raw["actor"]),
+            correlation_id=str(raw["correlation_id"]),
+            causation_id=str(raw["causation_id"]),
+            idempotency_key=None if raw.get("idempotency_key") is None else str(raw["idempotency_key"]),
+            prevhash=str(raw["prevhash"]),
+            hash=str(raw["hash"]),
+            data=dict(raw["data"]),
+        )
+
+    def _hashed_fields(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "stream": self.stream,
+            "version": self.version,
+            "occurred_at": format_time(self.occurred_at),
+            "recorded_at": format_time(self.recorded_at),
+            "actor": self.actor,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "idempotency_key": self.idempotency_key,
+            "prevhash": self.prevhash,
+            "data": self.data,
+        }
+
+
+def chain_hash(prevhash: str, canonical: bytes) -> str:
+    """``sha256(prevhash || canonical bytes)`` as lower-case hex."""
+    digest = hashlib.sha256(prevhash.encode("ascii"))
+    digest.update(canonical)
+    return digest.hexdigest()
+
+
+def chain_breaks(events: list[Envelope]) -> list[tuple[Envelope, str]]:
+    """Every event of one stream's ordered list that breaks versions or the chain, with why."""
+    findings: list[tuple[Envelope, str]] = []
+    expected_prev = ""
+    for expected_version, event in enumerate(events, start=1):
+        if event.version != expected_version:
+            findings.append((event, f"version {event.version}, expected {expected_version}"))
+        if event.prevhash != expected_prev:
+            findings.append((event, "prevhash does not match the previous event's hash"))
+        if event.compute_hash() != event.hash:
+            findings.append((event, "hash does not match the event's content"))
+        expected_prev = event.hash
+    return findings

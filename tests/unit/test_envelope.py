@@ -1,0 +1,108 @@
+"""The envelope's canonical bytes and hash chain, and its CloudEvents mapping."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import orjson
+import pytest
+from cloudevents.v1.kafka import KafkaMessage
+from cloudevents.v1.kafka import from_binary as sdk_from_binary
+
+from ledger import cloudevents
+from ledger.envelope import Envelope, chain_breaks, format_time
+from support.events import StreamFactory
+
+
+def test_canonical_bytes_sort_keys_and_spell_times_in_utc() -> None:
+    event = StreamFactory().next("order:SO-1", {"b": "1.50", "a": "x"})
+    canonical = orjson.loads(event.canonical_bytes())
+    assert list(canonical) == sorted(canonical)
+    assert "hash" not in canonical
+    assert canonical["occurred_at"] == "2026-11-02T09:00:00.000000Z"
+    assert list(canonical["data"]) == ["a", "b"]
+
+
+def test_the_same_instant_in_another_offset_hashes_the_same() -> None:
+    event = StreamFactory().next("order:SO-1")
+    shifted = replace(event, occurred_at=event.occurred_at.astimezone(timezone(timedelta(hours=5))))
+    assert shifted.compute_hash() == event.hash
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_time(datetime(2026, 1, 1))  # noqa: DTZ001 - a naive time is the point
+
+
+def test_hash_chains_over_prevhash() -> None:
+    factory = StreamFactory()
+    first, second = factory.next("order:SO-1"), factory.next("order:SO-1")
+    assert first.prevhash == ""
+    assert second.prevhash == first.hash
+    assert chain_breaks([first, second]) == []
+
+
+@pytest.mark.parametrize(
+    ("tamper", "finding"),
+    [
+        (lambda es: [es[0], replace(es[1], data={"n": "999"}), es[2]], "hash does not match"),
+        (lambda es: [es[0], es[2]], "version 3, expected 2"),
+        (lambda es: [es[0], es[2], es[1]], "version 3, expected 2"),
+        (lambda es: [es[0], es[1], es[1], es[2]], "version 2, expected 3"),
+        (lambda es: [es[0], replace(es[1], data={"n": "9"}).sealed(), es[2]], "prevhash does not match"),
+    ],
+    ids=["payload-changed", "deleted", "swapped", "duplicated", "rehashed-without-chain"],
+)
+def test_chain_breaks_name_every_kind_of_tampering(tamper: object, finding: str) -> None:
+    factory = StreamFactory()
+    events = [factory.next("order:SO-1") for _ in range(3)]
+    findings = chain_breaks(tamper(events))  # type: ignore[operator]
+    assert any(finding in why for _, why in findings), findings
+
+
+def test_envelope_dict_round_trip() -> None:
+    event = StreamFactory().next("complaint:C-1", {"severity": "high"})
+    assert Envelope.from_dict(orjson.loads(orjson.dumps(event.to_dict()))) == event
+
+
+def test_binary_mode_round_trip_and_the_official_sdk_reads_every_attribute() -> None:
+    event = replace(
+        StreamFactory().next("stock:SKU-1@WH-A", {"qty": "12.50"}), idempotency_key="k-1"
+    ).sealed()
+    message = cloudevents.to_binary(event)
+    assert cloudevents.from_binary(message.headers, message.value) == event
+
+    parsed = sdk_from_binary(
+        KafkaMessage(headers=dict(message.headers), key=message.key, value=message.value)
+    )
+    assert parsed["id"] == event.id
+    assert parsed["type"] == event.type
+    assert parsed["subject"] == event.stream
+    assert parsed["source"] == cloudevents.SOURCE
+    assert parsed["specversion"] == "1.0"
+    assert parsed["time"] == event.occurred_at.astimezone(UTC) or parsed["time"] == format_time(
+        event.occurred_at
+    )
+    assert parsed["streamversion"] == str(event.version)
+    assert parsed["schemaversion"] == "1"
+    assert parsed["actor"] == event.actor
+    assert parsed["correlationid"] == event.correlation_id
+    assert parsed["causationid"] == event.causation_id
+    assert parsed["idempotencykey"] == "k-1"
+    assert parsed["prevhash"] == event.prevhash
+    assert parsed["hash"] == event.hash
+    assert parsed.data == event.data
+
+
+def test_structured_mode_round_trip() -> None:
+    event = StreamFactory().next("lot:L-1")
+    line = orjson.loads(orjson.dumps(cloudevents.to_structured(event)))
+    assert line["data"] == event.data
+    assert cloudevents.from_structured(line) == event
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[], [("ce_specversion", b"0.3")], [("ce_specversion", b"1.0"), ("ce_id", b"x")]],
+)
+def test_incomplete_messages_are_refused_clearly(headers: list[tuple[str, bytes]]) -> None:
+    with pytest.raises(cloudevents.MalformedMessage):
+        cloudevents.from_binary(headers, b"{}")
