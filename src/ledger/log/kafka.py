@@ -1,0 +1,274 @@
+"""The log on Apache Kafka, the reference backend.
+
+Writes go through a transactional producer with a stable ``transactional.id``: starting a
+second writer fences the first (``ProducerFenced``), and a batch of events over several
+topics commits or aborts as one. Producers use ``acks=all`` and idempotence, so the
+producer's own retries never duplicate a record. Readers assign partitions by hand and read
+``read_committed``; their checkpoints live in PostgreSQL, never in Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable, Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import TopicPartition as KafkaTP
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, ProducerFenced, TopicAlreadyExistsError
+
+from ledger.cloudevents import to_binary
+from ledger.envelope import Envelope
+from ledger.log.port import LogUnavailable, Record, WriterFenced
+from ledger.log.position import Position, TopicPartition
+from ledger.log.topology import Topology
+
+_FAILURES = (KafkaError, OSError, TimeoutError)
+
+
+class KafkaLog:
+    """``EventLog`` over a Kafka cluster (see the module docstring)."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topology: Topology,
+        *,
+        replication_factor: int = 1,
+        min_insync_replicas: int = 1,
+        timeout: float = 10.0,
+    ) -> None:
+        self.bootstrap = bootstrap
+        self._topology = topology
+        self._replication_factor = replication_factor
+        self._min_insync_replicas = min_insync_replicas
+        self._timeout = timeout
+        self._end_reader: KafkaReader | None = None
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self._topology.topics
+
+    @property
+    def transactional_id(self) -> str:
+        return f"{self._topology.prefix}.writer"
+
+    def topic_for(self, stream: str) -> str:
+        return self._topology.topic_for(stream)
+
+    def partition_for(self, stream: str) -> int:
+        return self._topology.partition_for(stream)
+
+    async def start(self) -> None:
+        """Create the area topics with retention forever if they are missing."""
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap, request_timeout_ms=int(self._timeout * 1000)
+        )
+        try:
+            async with asyncio.timeout(self._timeout * 3):
+                await admin.start()
+                existing = set(await admin.list_topics())
+                missing = [t for t in self.topics if t not in existing]
+                if missing:
+                    await self._create(admin, missing)
+                await self._wait_for_leaders(admin)
+        except _FAILURES as e:
+            raise LogUnavailable(f"Kafka unreachable at {self.bootstrap}: {e}") from e
+        finally:
+            await admin.close()
+
+    async def _create(self, admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+        config = {
+            "retention.ms": "-1",
+            "retention.bytes": "-1",
+            "cleanup.policy": "delete",
+            "min.insync.replicas": str(self._min_insync_replicas),
+        }
+        new = [
+            NewTopic(t, self._topology.partitions, self._replication_factor, topic_configs=config)
+            for t in topics
+        ]
+        with contextlib.suppress(TopicAlreadyExistsError):  # another process created them first
+            await admin.create_topics(new)
+
+    async def _wait_for_leaders(self, admin: AIOKafkaAdminClient) -> None:
+        """New topics take a moment to get partition leaders; appending before that fails."""
+        while True:
+            described = await admin.describe_topics(list(self.topics))
+            if all(
+                t["error_code"] == 0
+                and len(t["partitions"]) >= self._topology.partitions
+                and all(p["error_code"] == 0 and p["leader"] >= 0 for p in t["partitions"])
+                for t in described
+            ):
+                return
+            await asyncio.sleep(0.1)
+
+    async def close(self) -> None:
+        if self._end_reader is not None:
+            reader, self._end_reader = self._end_reader, None
+            await reader.close()
+
+    async def open_writer(self) -> KafkaWriter:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            transactional_id=self.transactional_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=0,
+            max_batch_size=1 << 20,
+            max_request_size=8 << 20,
+            request_timeout_ms=int(self._timeout * 1000),
+        )
+        try:
+            async with asyncio.timeout(self._timeout * 3):
+                await producer.start()  # init_transactions: fences any earlier producer of this id
+        except _FAILURES as e:
+            await _quietly(producer.stop())
+            raise LogUnavailable(f"Kafka writer could not start: {e}") from e
+        return KafkaWriter(self, producer)
+
+    async def open_reader(self, topics: Iterable[str] | None = None) -> KafkaReader:
+        chosen = self.topics if topics is None else tuple(topics)
+        tps = [tp for tp in self._topology.topic_partitions if tp.topic in chosen]
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=50,
+            max_partition_fetch_bytes=4 << 20,
+            request_timeout_ms=int(self._timeout * 1000),
+        )
+        try:
+            async with asyncio.timeout(self._timeout * 3):
+                await consumer.start()
+                consumer.assign([KafkaTP(tp.topic, tp.partition) for tp in tps])
+                await consumer.seek_to_beginning()
+        except _FAILURES as e:
+            await _quietly(consumer.stop())
+            raise LogUnavailable(f"Kafka reader could not start: {e}") from e
+        return KafkaReader(consumer, tps, self._timeout)
+
+    async def end_position(self) -> Position:
+        if self._end_reader is None:
+            self._end_reader = await self.open_reader()
+        return await self._end_reader.end_position()
+
+
+class KafkaWriter:
+    """The writer's transactional producer. Spent after a fence or an unconfirmed append."""
+
+    def __init__(self, log: KafkaLog, producer: AIOKafkaProducer) -> None:
+        self._log = log
+        self._producer = producer
+        self._spent: Exception | None = None
+
+    async def append(self, events: Sequence[Envelope]) -> list[Record]:
+        if self._spent is not None:
+            raise self._spent
+        if not events:
+            return []
+        try:
+            async with asyncio.timeout(self._log._timeout):
+                return await self._transact(events)
+        except ProducerFenced as e:
+            await self._spend(WriterFenced(f"another writer claimed {self._log.transactional_id}"))
+            raise WriterFenced(str(self._spent)) from e
+        except _FAILURES as e:
+            # The outcome is unknown: this producer is discarded, a new writer must take over.
+            await self._spend(LogUnavailable(f"append not confirmed: {e!r}"))
+            raise LogUnavailable(str(self._spent)) from e
+
+    async def _transact(self, events: Sequence[Envelope]) -> list[Record]:
+        producer = self._producer
+        await producer.begin_transaction()
+        try:
+            messages = [(e, to_binary(e)) for e in events]
+            futures = [
+                await producer.send(
+                    self._log.topic_for(e.stream),
+                    value=m.value,
+                    key=m.key,
+                    headers=m.headers,
+                    partition=self._log.partition_for(e.stream),
+                )
+                for e, m in messages
+            ]
+            metadata = await asyncio.gather(*futures)
+        except BaseException:
+            await _quietly(producer.abort_transaction())
+            raise
+        await producer.commit_transaction()
+        return [
+            Record(md.topic, md.partition, md.offset, m.key, tuple(m.headers), m.value)
+            for md, (_, m) in zip(metadata, messages, strict=True)
+        ]
+
+    async def _spend(self, reason: Exception) -> None:
+        self._spent = reason
+        await _quietly(self._producer.stop())
+
+    async def close(self) -> None:
+        if self._spent is None:
+            self._spent = LogUnavailable("writer closed")
+            await _quietly(self._producer.stop())
+
+
+class KafkaReader:
+    """A ``read_committed`` consumer with manual assignment and our own checkpoints."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, tps: list[TopicPartition], timeout: float) -> None:
+        self._consumer = consumer
+        self._tps = tps
+        self._ktps = [KafkaTP(tp.topic, tp.partition) for tp in tps]
+        self._timeout = timeout
+        self._position = Position(dict.fromkeys(tps, 0))
+
+    @property
+    def position(self) -> Position:
+        return self._position
+
+    async def seek(self, position: Position) -> None:
+        for tp, ktp in zip(self._tps, self._ktps, strict=True):
+            self._consumer.seek(ktp, position.get_offset(tp))
+        self._position = Position({tp: position.get_offset(tp) for tp in self._tps})
+
+    async def read(self, max_records: int, timeout: float) -> list[Record]:
+        try:
+            batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+        except _FAILURES as e:
+            raise LogUnavailable(f"Kafka read failed: {e!r}") from e
+        records = [
+            Record(m.topic, m.partition, m.offset, m.key or b"", tuple(m.headers), m.value or b"")
+            for ktp in self._ktps
+            for m in batches.get(ktp, ())
+        ]
+        if records:
+            self._position = self._position.merge(
+                Position.after((r.topic, r.partition, r.offset) for r in records)
+            )
+        return records
+
+    async def end_position(self) -> Position:
+        """The last stable offset of every partition (past the commit markers)."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                ends = await self._consumer.end_offsets(self._ktps)
+        except _FAILURES as e:
+            raise LogUnavailable(f"Kafka end offsets unavailable: {e!r}") from e
+        return Position({TopicPartition(k.topic, k.partition): v for k, v in ends.items()})
+
+    async def close(self) -> None:
+        await _quietly(self._consumer.stop())
+
+
+async def _quietly(step: object) -> None:
+    """Await a clean-up step whose own failure must not hide the error being handled."""
+    try:
+        async with asyncio.timeout(5):
+            await step  # type: ignore[misc]  # an awaitable from an untyped library
+    except Exception:
+        pass

@@ -1,0 +1,96 @@
+"""The ``EventLog`` protocol that both backends implement, its record type and its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ledger.cloudevents import from_binary
+from ledger.envelope import Envelope
+from ledger.log.position import Position, TopicPartition
+
+
+class LogError(Exception):
+    """Base of every error the log raises."""
+
+
+class LogUnavailable(LogError):
+    """The log cannot be reached or did not confirm an append; nothing may be acknowledged."""
+
+
+class WriterFenced(LogError):
+    """Another writer has claimed the log; this one must stop accepting commands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One message as the log holds it: where it is, and its binary CloudEvents parts."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    headers: tuple[tuple[str, bytes], ...]
+    value: bytes
+
+    @property
+    def tp(self) -> TopicPartition:
+        return TopicPartition(self.topic, self.partition)
+
+    def envelope(self) -> Envelope:
+        return from_binary(self.headers, self.value)
+
+
+class LogWriter(Protocol):
+    """The one active writer's handle. Opening a new one fences every earlier one."""
+
+    async def append(self, events: Sequence[Envelope]) -> list[Record]:
+        """Append all events atomically (all visible, or none); answer only once durable.
+
+        Raises ``WriterFenced`` when another writer has taken over and ``LogUnavailable``
+        when the outcome is not a confirmed commit. After either, this handle is spent.
+        """
+        ...
+
+    async def close(self) -> None: ...
+
+
+class LogReader(Protocol):
+    """A cursor over committed messages of some topics, in order within each partition."""
+
+    @property
+    def position(self) -> Position: ...
+
+    async def seek(self, position: Position) -> None: ...
+
+    async def read(self, max_records: int, timeout: float) -> list[Record]:
+        """The next committed records, waiting up to ``timeout`` seconds while there are none."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class EventLog(Protocol):
+    """A durable, ordered, append-only log of events split into topics and partitions."""
+
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    async def start(self) -> None:
+        """Connect and create the topics (or tables) if they do not exist yet."""
+        ...
+
+    async def close(self) -> None: ...
+
+    def topic_for(self, stream: str) -> str: ...
+
+    def partition_for(self, stream: str) -> int: ...
+
+    async def open_writer(self) -> LogWriter: ...
+
+    async def open_reader(self, topics: Iterable[str] | None = None) -> LogReader: ...
+
+    async def end_position(self) -> Position:
+        """The position past the last committed message of every partition."""
+        ...

@@ -1,0 +1,332 @@
+"""The log in PostgreSQL: the embedded default, and the contract's second implementation.
+
+Messages keep Kafka's shape (topic, partition, offset, key, headers, value). One row per
+writer name holds the fencing epoch; every append locks it and checks it, which also
+serialises appends, so offsets are gapless and commit in order. Readers are woken by
+LISTEN/NOTIFY. Event ids are unique, so an append retried after a lost commit reply is
+recognised instead of written twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence
+
+import asyncpg
+import orjson
+
+from ledger.cloudevents import to_binary
+from ledger.envelope import Envelope
+from ledger.log.port import LogUnavailable, Record, WriterFenced
+from ledger.log.position import Position, TopicPartition
+from ledger.log.topology import Topology
+
+SCHEMA = "ledger_log"
+_CHANNEL = "ledger_log_appended"
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.messages (
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    key bytea NOT NULL,
+    headers jsonb NOT NULL,
+    value bytea NOT NULL,
+    event_id text NOT NULL,
+    appended_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (topic, partition, "offset")
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_event_id ON {SCHEMA}.messages (event_id);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.partitions (
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    next_offset bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (topic, partition)
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.writer_epochs (
+    name text PRIMARY KEY,
+    epoch bigint NOT NULL,
+    claimed_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+_READ = f"""
+SELECT m.topic, m.partition, m."offset", m.key, m.headers, m.value
+FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS c(topic, partition, next_offset)
+CROSS JOIN LATERAL (
+    SELECT * FROM {SCHEMA}.messages m
+    WHERE m.topic = c.topic AND m.partition = c.partition AND m."offset" >= c.next_offset
+    ORDER BY m."offset" LIMIT $4
+) m
+ORDER BY m.seq LIMIT $4
+"""
+
+_CONNECTION_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    ConnectionError,
+    OSError,
+    asyncio.TimeoutError,
+)
+
+
+def _headers_json(headers: Iterable[tuple[str, bytes]]) -> str:
+    return orjson.dumps([[name, value.decode()] for name, value in headers]).decode()
+
+
+def _record(row: asyncpg.Record) -> Record:
+    headers = tuple((str(n), str(v).encode()) for n, v in orjson.loads(row["headers"]))
+    return Record(
+        row["topic"], row["partition"], row["offset"], bytes(row["key"]), headers, bytes(row["value"])
+    )
+
+
+class PostgresLog:
+    """``EventLog`` over a PostgreSQL database (see the module docstring)."""
+
+    def __init__(self, dsn: str, topology: Topology, *, timeout: float = 10.0) -> None:
+        self._dsn = dsn
+        self._topology = topology
+        self._timeout = timeout
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._appended = asyncio.Condition()
+        self._generation = 0
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return self._topology.topics
+
+    def topic_for(self, stream: str) -> str:
+        return self._topology.topic_for(stream)
+
+    def partition_for(self, stream: str) -> int:
+        return self._topology.partition_for(stream)
+
+    async def start(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=8, timeout=self._timeout)
+            async with self._pool.acquire() as conn:
+                await conn.execute("SELECT pg_advisory_lock(hashtext('ledger_log_ddl'))")
+                try:
+                    await conn.execute(_DDL)
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock(hashtext('ledger_log_ddl'))")
+                tps = self._topology.topic_partitions
+                await conn.execute(
+                    f"INSERT INTO {SCHEMA}.partitions (topic, partition) "
+                    "SELECT * FROM unnest($1::text[], $2::integer[]) ON CONFLICT DO NOTHING",
+                    [tp.topic for tp in tps],
+                    [tp.partition for tp in tps],
+                )
+            self._listener = await asyncpg.connect(self._dsn, timeout=self._timeout)
+            await self._listener.add_listener(_CHANNEL, self._on_notify)
+        except _CONNECTION_ERRORS as e:
+            await self.close()
+            raise LogUnavailable(f"PostgreSQL log unreachable: {e}") from e
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            listener, self._listener = self._listener, None
+            await listener.close(timeout=self._timeout)
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    async def open_writer(self) -> PostgresWriter:
+        """Claim the log: bump the epoch, so every earlier writer is fenced on its next append."""
+        async with self._acquire() as conn:
+            epoch = await conn.fetchval(
+                f"INSERT INTO {SCHEMA}.writer_epochs (name, epoch) VALUES ($1, 1) "
+                "ON CONFLICT (name) DO UPDATE SET epoch = writer_epochs.epoch + 1, claimed_at = now() "
+                "RETURNING epoch",
+                self._topology.prefix,
+            )
+        return PostgresWriter(self, int(epoch))
+
+    async def open_reader(self, topics: Iterable[str] | None = None) -> PostgresReader:
+        chosen = self.topics if topics is None else tuple(topics)
+        tps = [tp for tp in self._topology.topic_partitions if tp.topic in chosen]
+        return PostgresReader(self, tps)
+
+    async def end_position(self) -> Position:
+        async with self._acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT topic, partition, next_offset FROM {SCHEMA}.partitions "
+                "WHERE topic = any($1::text[])",
+                list(self.topics),
+            )
+        return Position({TopicPartition(r["topic"], r["partition"]): r["next_offset"] for r in rows})
+
+    # -- used by the writer and readers --------------------------------------------------
+
+    def _acquire(self) -> asyncpg.pool.PoolAcquireContext:
+        if self._pool is None:
+            raise LogUnavailable("the PostgreSQL log is not started")
+        return self._pool.acquire(timeout=self._timeout)
+
+    def _on_notify(self, *_: object) -> None:
+        self._generation += 1
+        asyncio.get_running_loop().create_task(self._wake())
+
+    async def _wake(self) -> None:
+        async with self._appended:
+            self._appended.notify_all()
+
+    async def _wait_for_append(self, generation: int, timeout: float) -> None:
+        if self._generation != generation or timeout <= 0:
+            return
+        async with self._appended:
+            try:
+                await asyncio.wait_for(
+                    self._appended.wait_for(lambda: self._generation != generation), timeout
+                )
+            except TimeoutError:
+                return
+
+    async def _append(self, epoch: int, events: Sequence[Envelope]) -> list[Record]:
+        messages = [(e, self.topic_for(e.stream), self.partition_for(e.stream), to_binary(e)) for e in events]
+        counts: dict[TopicPartition, int] = {}
+        for _, topic, partition, _ in messages:
+            tp = TopicPartition(topic, partition)
+            counts[tp] = counts.get(tp, 0) + 1
+        async with self._acquire() as conn, conn.transaction():
+            current = await conn.fetchval(
+                f"SELECT epoch FROM {SCHEMA}.writer_epochs WHERE name = $1 FOR UPDATE", self._topology.prefix
+            )
+            if current != epoch:
+                raise WriterFenced(f"writer epoch {epoch} was superseded by epoch {current}")
+            rows = await conn.fetch(
+                f"UPDATE {SCHEMA}.partitions p SET next_offset = p.next_offset + c.n "
+                "FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS c(topic, partition, n) "
+                "WHERE p.topic = c.topic AND p.partition = c.partition "
+                "RETURNING p.topic, p.partition, p.next_offset - c.n AS first",
+                [tp.topic for tp in counts],
+                [tp.partition for tp in counts],
+                list(counts.values()),
+            )
+            next_offset = {TopicPartition(r["topic"], r["partition"]): r["first"] for r in rows}
+            records: list[Record] = []
+            for _, topic, partition, message in messages:
+                tp = TopicPartition(topic, partition)
+                offset = next_offset[tp]
+                next_offset[tp] = offset + 1
+                records.append(
+                    Record(topic, partition, offset, message.key, tuple(message.headers), message.value)
+                )
+            await conn.copy_records_to_table(
+                "messages",
+                schema_name=SCHEMA,
+                columns=["topic", "partition", "offset", "key", "headers", "value", "event_id"],
+                records=[
+                    (r.topic, r.partition, r.offset, r.key, _headers_json(r.headers), r.value, e.id)
+                    for r, (e, *_) in zip(records, messages, strict=True)
+                ],
+            )
+            await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
+        return records
+
+    async def _find(self, event_ids: list[str]) -> list[Record]:
+        async with self._acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT m.* FROM unnest($1::text[]) WITH ORDINALITY AS i(event_id, n) "
+                f"JOIN {SCHEMA}.messages m USING (event_id) ORDER BY i.n",
+                event_ids,
+            )
+        return [_record(r) for r in rows]
+
+    async def _read(self, position: Position, tps: list[TopicPartition], limit: int) -> list[Record]:
+        async with self._acquire() as conn:
+            rows = await conn.fetch(
+                _READ,
+                [tp.topic for tp in tps],
+                [tp.partition for tp in tps],
+                [position.get_offset(tp) for tp in tps],
+                limit,
+            )
+        return [_record(r) for r in rows]
+
+
+class PostgresWriter:
+    """The writer's handle on the PostgreSQL log, holding the epoch it claimed."""
+
+    def __init__(self, log: PostgresLog, epoch: int) -> None:
+        self._log = log
+        self.epoch = epoch
+        self._spent: Exception | None = None
+
+    async def append(self, events: Sequence[Envelope]) -> list[Record]:
+        if self._spent is not None:
+            raise self._spent
+        if not events:
+            return []
+        try:
+            return await self._log._append(self.epoch, events)
+        except WriterFenced as e:
+            self._spent = e
+            raise
+        except asyncpg.UniqueViolationError as e:
+            try:
+                return await self._already_appended(events)
+            except LookupError:
+                raise LogUnavailable(f"append refused, an event id is already in the log: {e}") from e
+        except _CONNECTION_ERRORS as e:
+            # The commit may or may not have happened: look once, never guess.
+            try:
+                return await self._already_appended(events)
+            except (LookupError, *_CONNECTION_ERRORS):
+                raise LogUnavailable(f"append not confirmed: {e}") from e
+        except asyncpg.PostgresError as e:
+            # Rolled back whole: nothing of the batch is visible, and this epoch still holds.
+            raise LogUnavailable(f"append failed and was rolled back: {e}") from e
+
+    async def _already_appended(self, events: Sequence[Envelope]) -> list[Record]:
+        """An earlier attempt of this very batch committed: answer with its records."""
+        found = await self._log._find([e.id for e in events])
+        if len(found) != len(events):
+            raise LookupError("batch not in the log")
+        return found
+
+    async def close(self) -> None:
+        self._spent = self._spent or LogUnavailable("writer closed")
+
+
+class PostgresReader:
+    """A cursor over the PostgreSQL log, ordered by commit across partitions."""
+
+    def __init__(self, log: PostgresLog, tps: list[TopicPartition]) -> None:
+        self._log = log
+        self._tps = tps
+        self._position = Position.empty()
+
+    @property
+    def position(self) -> Position:
+        return self._position
+
+    async def seek(self, position: Position) -> None:
+        self._position = Position({tp: position.get_offset(tp) for tp in self._tps})
+
+    async def read(self, max_records: int, timeout: float) -> list[Record]:
+        deadline = time.monotonic() + timeout
+        while True:
+            generation = self._log._generation
+            try:
+                records = await self._log._read(self._position, self._tps, max_records)
+            except _CONNECTION_ERRORS as e:
+                raise LogUnavailable(f"PostgreSQL log unreachable: {e}") from e
+            if records:
+                self._position = self._position.merge(
+                    Position.after((r.topic, r.partition, r.offset) for r in records)
+                )
+                return records
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            await self._log._wait_for_append(generation, remaining)
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,117 @@
+"""The log contract's harness: each backend, a way to make a fresh log of it, and its faults.
+
+The same test module runs against every harness here, so both backends keep one contract.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from ledger.envelope import Envelope
+from ledger.log import EventLog
+from ledger.log.kafka import KafkaLog
+from ledger.log.postgres import PostgresLog
+from ledger.log.topology import Topology
+from support.faultproxy import FaultProxy, Predicate, contains, kafka_api
+
+PARTITIONS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Harness:
+    """One backend under test: builds logs on a prefix of the test's own, and breaks them."""
+
+    name: str
+    build: Callable[[str, bool], EventLog]
+    proxy: FaultProxy | None
+    lose_append_reply: Predicate
+    poison: Callable[[Envelope], Envelope]
+    logs: list[EventLog] = field(default_factory=list)
+
+    async def log(self, prefix: str, *, through_proxy: bool = False) -> EventLog:
+        log = self.build(prefix, through_proxy)
+        await log.start()
+        self.logs.append(log)
+        return log
+
+    async def close(self) -> None:
+        for log in self.logs:
+            await log.close()
+        if self.proxy is not None:
+            await self.proxy.stop()
+
+
+def _pg_upstream(dsn: str) -> tuple[str, int] | str:
+    url = urlparse(dsn)
+    host = parse_qs(url.query).get("host", [url.hostname or "127.0.0.1"])[0]
+    port = url.port or 5432
+    return f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
+
+
+def _pg_harness(dsn: str) -> Harness:
+    port = free_port()
+    user = urlparse(dsn).username or "postgres"
+    proxied = (
+        f"postgresql://{user}@127.0.0.1:{port}/{urlparse(dsn).path.lstrip('/') or 'postgres'}?sslmode=disable"
+    )
+
+    def build(prefix: str, through_proxy: bool) -> EventLog:
+        return PostgresLog(proxied if through_proxy else dsn, Topology(prefix, PARTITIONS), timeout=5)
+
+    return Harness(
+        name="postgres",
+        build=build,
+        proxy=FaultProxy(port, _pg_upstream(dsn)),
+        lose_append_reply=contains(b"COMMIT"),
+        # jsonb refuses NUL: the last event of a batch fails after the others were written
+        poison=lambda e: replace(e, stream=e.stream + "\x00").sealed(),
+    )
+
+
+def _kafka_harness(bootstrap: str, cluster: Any) -> Harness:
+    proxy = None
+    proxy_bootstrap = bootstrap
+    if cluster is not None:
+        node = cluster.nodes[0]
+        proxy = FaultProxy(node.proxy_port, ("127.0.0.1", node.proxied_port), kafka_framing=True)
+        proxy_bootstrap = cluster.proxy_bootstrap
+
+    def build(prefix: str, through_proxy: bool) -> EventLog:
+        return KafkaLog(
+            proxy_bootstrap if through_proxy else bootstrap, Topology(prefix, PARTITIONS), timeout=10
+        )
+
+    return Harness(
+        name="kafka",
+        build=build,
+        proxy=proxy,
+        lose_append_reply=kafka_api(0),
+        # over the producer's request size: the earlier sends of the transaction are aborted
+        poison=lambda e: replace(e, data={"blob": "x" * (9 << 20)}).sealed(),
+    )
+
+
+@pytest.fixture(params=["postgres", pytest.param("kafka", marks=pytest.mark.kafka)])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    if request.param == "postgres":
+        h = _pg_harness(request.getfixturevalue("pg_dsn"))
+    else:
+        h = _kafka_harness(
+            request.getfixturevalue("kafka_bootstrap"), request.getfixturevalue("kafka_cluster")
+        )
+    if h.proxy is not None:
+        await h.proxy.start()
+    yield h
+    await h.close()
