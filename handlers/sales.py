@@ -1,0 +1,304 @@
+"""Sales: placing, shipping, cancelling and returning orders.
+
+An order reserves every line in full at ``fulfil_from`` when placed; each line's unshipped
+remainder (ordered - shipped - cancelled) stays reserved until it ships or is cancelled.
+Stock documents take their ids from the order's own: a shipment issues ``{shipment_id}-{line_no}``
+and a return receives ``{return_id}-{line_no}``. Money follows ``handlers.pricing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+
+from handlers import pricing
+from handlers.checks import (
+    require_customer,
+    require_derived_ids,
+    require_location,
+    require_new,
+    require_order,
+    require_team,
+)
+from handlers.errors import InsufficientStock, InvalidQuantity, InvalidTransition, UnknownLine, UnknownProduct
+from handlers.model import ZERO, Decider, Evolver, Line, Order, WriteModel
+from schemas.base import Command, Event
+from schemas.inventory import ReservationReleased, StockIssued, StockReceived, StockReserved
+from schemas.sales import (
+    CancelledLine,
+    CancelOrder,
+    OrderCancelled,
+    OrderLine,
+    OrderPlaced,
+    OrderReturned,
+    OrderShipped,
+    PlaceLine,
+    PlaceOrder,
+    ReturnedLine,
+    ReturnOrder,
+    ShipOrder,
+    ShippedLine,
+)
+
+
+def _listed(line_nos: Sequence[int]) -> str:
+    """``line 2`` or ``lines 2, 5``."""
+    return ("line " if len(line_nos) == 1 else "lines ") + ", ".join(str(n) for n in line_nos)
+
+
+def _line_amounts(command: PlaceOrder) -> dict[int, Decimal]:
+    amounts = {
+        line.line_no: pricing.amount(line.qty, pricing.net_price(line.unit_price, line.discount_pct))
+        for line in command.lines
+    }
+    too_large = [line_no for line_no, value in amounts.items() if not pricing.fits(value)]
+    if too_large:
+        raise InvalidQuantity(f"amount too large on {_listed(too_large)}", lines=too_large)
+    if not pricing.fits(pricing.total(list(amounts.values()))):
+        raise InvalidQuantity("the order's total is too large", lines=list(amounts))
+    return amounts
+
+
+def _require_reservable(state: WriteModel, command: PlaceOrder) -> None:
+    """Every line reservable in full; lines sharing a sku draw on one level together."""
+    wanted: dict[str, Decimal] = {}
+    for line in command.lines:
+        wanted[line.sku] = wanted.get(line.sku, ZERO) + line.qty
+    available = {sku: state.level(sku, command.fulfil_from).available for sku in wanted}
+    short = [sku for sku, qty in wanted.items() if qty > available[sku]]
+    if short:
+        lines = [line.line_no for line in command.lines if line.sku in short]
+        detail = "; ".join(f"{sku} needs {wanted[sku]}, {available[sku]} available" for sku in short)
+        raise InsufficientStock(
+            f"order {command.order_id}: not enough available at {command.fulfil_from} for "
+            f"{_listed(lines)} ({detail})",
+            lines=lines,
+        )
+
+
+def _require_known_skus(state: WriteModel, lines: Sequence[PlaceLine]) -> None:
+    unknown = [line.line_no for line in lines if line.sku not in state.products]
+    if unknown:
+        skus = sorted({line.sku for line in lines if line.sku not in state.products})
+        raise UnknownProduct(
+            f"unknown products on {_listed(unknown)}: {', '.join(skus)}", lines=unknown, skus=skus
+        )
+
+
+def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
+    require_new(state.orders, command.order_id, "order", command.order_id)
+    require_customer(state, command.customer_id)
+    require_team(state, command.team_id)
+    require_location(state, command.fulfil_from)
+    _require_known_skus(state, command.lines)
+    amounts = _line_amounts(command)
+    _require_reservable(state, command)
+    placed = OrderPlaced(
+        order_id=command.order_id,
+        customer_id=command.customer_id,
+        channel=command.channel,
+        team_id=command.team_id,
+        rep_id=command.rep_id,
+        campaign_id=command.campaign_id,
+        currency=command.currency,
+        fulfil_from=command.fulfil_from,
+        lines=tuple(
+            OrderLine(
+                line_no=line.line_no,
+                sku=line.sku,
+                qty=line.qty,
+                unit_price=line.unit_price,
+                discount_pct=line.discount_pct,
+                amount=amounts[line.line_no],
+            )
+            for line in command.lines
+        ),
+        total=pricing.total(list(amounts.values())),
+    )
+    reservations = [
+        StockReserved(
+            order_id=command.order_id,
+            line_no=line.line_no,
+            sku=line.sku,
+            location_id=command.fulfil_from,
+            qty=line.qty,
+        )
+        for line in command.lines
+    ]
+    return [placed, *reservations]
+
+
+def _lines_of(order: Order, order_id: str, line_nos: Sequence[int]) -> dict[int, Line]:
+    """The order's lines by number, refusing numbers the order does not have."""
+    lines = order.by_line_no()
+    unknown = [line_no for line_no in line_nos if line_no not in lines]
+    if unknown:
+        raise UnknownLine(f"order {order_id} has no {_listed(unknown)}", lines=unknown)
+    return lines
+
+
+def ship_order(state: WriteModel, command: ShipOrder) -> list[Event]:
+    order = require_order(state, command.order_id)
+    if order.cancelled:
+        raise InvalidTransition(f"order {command.order_id} is cancelled", order_id=command.order_id)
+    key = (command.order_id, command.shipment_id)
+    require_new(state.shipments, key, f"order {command.order_id}: shipment", command.shipment_id)
+    line_nos = [asked.line_no for asked in command.lines]
+    lines = _lines_of(order, command.order_id, line_nos)
+    shipping = [(lines[asked.line_no], asked.qty) for asked in command.lines]
+    over = [line.line_no for line, qty in shipping if qty > line.unshipped]
+    if over:
+        left = "; ".join(f"line {n}: {lines[n].unshipped} left" for n in over)
+        raise InvalidQuantity(
+            f"order {command.order_id}: more than remains to ship on {_listed(over)} ({left})", lines=over
+        )
+    require_derived_ids("shipment_id", command.shipment_id, line_nos)
+    shipped = OrderShipped(
+        order_id=command.order_id,
+        shipment_id=command.shipment_id,
+        lines=tuple(
+            ShippedLine(
+                line_no=line.line_no,
+                sku=line.sku,
+                qty=qty,
+                amount=pricing.part_amount(line.shipped, qty, line.net_price),
+            )
+            for line, qty in shipping
+        ),
+    )
+    issues = [
+        StockIssued(
+            issue_id=f"{command.shipment_id}-{line.line_no}",
+            sku=line.sku,
+            location_id=order.fulfil_from,
+            qty=qty,
+            reason="sale",
+            order_id=command.order_id,
+            shipment_id=command.shipment_id,
+            line_no=line.line_no,
+        )
+        for line, qty in shipping
+    ]
+    return [shipped, *issues]
+
+
+def cancel_order(state: WriteModel, command: CancelOrder) -> list[Event]:
+    order = require_order(state, command.order_id)
+    if order.cancelled:
+        raise InvalidTransition(f"order {command.order_id} is already cancelled", order_id=command.order_id)
+    open_lines = [line for line in order.lines if line.unshipped > 0]
+    if not open_lines:
+        raise InvalidTransition(
+            f"order {command.order_id} is fully shipped: nothing is left to cancel", order_id=command.order_id
+        )
+    cancelled = OrderCancelled(
+        order_id=command.order_id,
+        reason=command.reason,
+        lines=tuple(
+            CancelledLine(line_no=line.line_no, sku=line.sku, qty=line.unshipped) for line in open_lines
+        ),
+    )
+    releases = [
+        ReservationReleased(
+            order_id=command.order_id,
+            line_no=line.line_no,
+            sku=line.sku,
+            location_id=order.fulfil_from,
+            qty=line.unshipped,
+        )
+        for line in open_lines
+    ]
+    return [cancelled, *releases]
+
+
+def return_order(state: WriteModel, command: ReturnOrder) -> list[Event]:
+    order = require_order(state, command.order_id)
+    key = (command.order_id, command.return_id)
+    require_new(state.returns, key, f"order {command.order_id}: return", command.return_id)
+    line_nos = [asked.line_no for asked in command.lines]
+    lines = _lines_of(order, command.order_id, line_nos)
+    returning = [(lines[asked.line_no], asked) for asked in command.lines]
+    over = [line.line_no for line, asked in returning if asked.qty > line.returnable]
+    if over:
+        left = "; ".join(f"line {n}: {lines[n].returnable} returnable" for n in over)
+        raise InvalidQuantity(
+            f"order {command.order_id}: more returned than was shipped on {_listed(over)} ({left})",
+            lines=over,
+        )
+    require_derived_ids("return_id", command.return_id, line_nos)
+    returned = OrderReturned(
+        order_id=command.order_id,
+        return_id=command.return_id,
+        lines=tuple(
+            ReturnedLine(
+                line_no=line.line_no,
+                sku=line.sku,
+                qty=asked.qty,
+                condition=asked.condition,
+                amount=pricing.part_amount(line.returned, asked.qty, line.net_price),
+            )
+            for line, asked in returning
+        ),
+    )
+    # Damaged goods are written off by the return itself; only resaleable ones are back in stock.
+    receipts = [
+        StockReceived(
+            receipt_id=f"{command.return_id}-{line.line_no}",
+            sku=line.sku,
+            location_id=order.fulfil_from,
+            qty=asked.qty,
+            return_id=command.return_id,
+            order_id=command.order_id,
+        )
+        for line, asked in returning
+        if asked.condition == "resaleable"
+    ]
+    return [returned, *receipts]
+
+
+def order_placed(state: WriteModel, event: OrderPlaced) -> None:
+    lines = tuple(
+        Line(
+            line_no=line.line_no,
+            sku=line.sku,
+            ordered=line.qty,
+            net_price=pricing.net_price(line.unit_price, line.discount_pct),
+        )
+        for line in event.lines
+    )
+    state.orders[event.order_id] = Order(fulfil_from=event.fulfil_from, lines=lines)
+
+
+def order_shipped(state: WriteModel, event: OrderShipped) -> None:
+    order = state.orders[event.order_id]
+    state.orders[event.order_id] = order.changed(Line.ship, {line.line_no: line.qty for line in event.lines})
+    state.shipments.add((event.order_id, event.shipment_id))
+
+
+def order_cancelled(state: WriteModel, event: OrderCancelled) -> None:
+    order = state.orders[event.order_id]
+    order = order.changed(Line.cancel, {line.line_no: line.qty for line in event.lines})
+    state.orders[event.order_id] = replace(order, cancelled=True)
+
+
+def order_returned(state: WriteModel, event: OrderReturned) -> None:
+    order = state.orders[event.order_id]
+    state.orders[event.order_id] = order.changed(
+        Line.take_back, {line.line_no: line.qty for line in event.lines}
+    )
+    state.returns.add((event.order_id, event.return_id))
+
+
+DECIDERS: Mapping[type[Command], Decider] = {
+    PlaceOrder: place_order,
+    ShipOrder: ship_order,
+    CancelOrder: cancel_order,
+    ReturnOrder: return_order,
+}
+EVOLVERS: Mapping[type[Event], Evolver] = {
+    OrderPlaced: order_placed,
+    OrderShipped: order_shipped,
+    OrderCancelled: order_cancelled,
+    OrderReturned: order_returned,
+}
