@@ -1,0 +1,409 @@
+"""The one active writer: decides commands in arrival order and appends them in group commits.
+
+The write model lives in memory (the ``evolve`` fold of every event), so a decision never
+waits on a query or reads a stale projection. Commands queue; the loop takes what has
+queued, decides each against the state as the earlier ones left it, appends every resulting
+event in one transaction and only then answers the callers. A failed append rolls the state
+back through the journal and fails those callers with 503; nothing is acknowledged that is
+not durable.
+
+Start-up: claim the log first (which fences any earlier writer), then load the snapshot and
+read the log's tail after it, so no event of a fenced predecessor can be missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import structlog
+
+from handlers import DomainError, WriteModel, decide, evolve
+from handlers.journal import Table
+from ledger.envelope import Envelope
+from ledger.log import EventLog, LogError, LogWriter, Position, Record, WriterFenced
+from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
+from ledger.writer.idempotency import IdempotencyIndex, Key, command_digest
+from ledger.writer.results import CommandResult, WrittenEvent
+from ledger.writer.snapshots import Snapshot, SnapshotStore
+from schemas import Command, Event, parse_event
+
+log = structlog.get_logger("ledger.writer")
+
+
+class Status(StrEnum):
+    STARTING = "starting"
+    ACTIVE = "active"
+    UNAVAILABLE = "unavailable"  # the log failed; reconnecting in the background
+    FENCED = "fenced"  # another writer took over; this one never writes again
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRequest:
+    """A command as the HTTP layer hands it over: parsed, with who sent it and how."""
+
+    name: str
+    command: Command
+    actor: str
+    body: object = None  # as sent, for the idempotency digest
+    idempotency_key: str | None = None
+    correlation_id: str | None = None
+
+
+def _new_future() -> asyncio.Future[CommandResult]:
+    future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
+    # A caller that went away (client disconnect) leaves its outcome unread; read it here.
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    return future
+
+
+@dataclass(slots=True)
+class _Pending:
+    request: CommandRequest
+    command_id: str
+    future: asyncio.Future[CommandResult] = field(default_factory=_new_future)
+
+    @property
+    def key(self) -> Key | None:
+        r = self.request
+        return None if r.idempotency_key is None else (r.actor, r.idempotency_key)
+
+
+@dataclass
+class _WriterState:
+    """Everything a snapshot holds: the model, each stream's head, the idempotency keys."""
+
+    model: WriteModel = field(default_factory=WriteModel)
+    heads: Table[str, tuple[int, str]] = field(init=False)
+    idempotency: IdempotencyIndex = field(default_factory=IdempotencyIndex)
+
+    def __post_init__(self) -> None:
+        self.heads = Table(self.model.journal)
+
+
+class Writer:
+    def __init__(
+        self,
+        log: EventLog,
+        snapshots: SnapshotStore | None = None,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_batch: int = 512,
+        snapshot_every: int = 10_000,
+    ) -> None:
+        self._log = log
+        self._snapshots = snapshots
+        self._clock = clock
+        self._max_batch = max_batch
+        self._snapshot_every = snapshot_every
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._state = _WriterState()
+        self._handle: LogWriter | None = None
+        self._position = Position.empty()
+        self._events = 0
+        self._events_at_snapshot = 0
+        self._loop_task: asyncio.Task[None] | None = None
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self.status = Status.STARTING
+        self.problem: str | None = None
+
+    @property
+    def position(self) -> Position:
+        """How far into the log this writer's state reaches."""
+        return self._position
+
+    @property
+    def model(self) -> WriteModel:
+        return self._state.model
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._recover()
+        self._loop_task = asyncio.create_task(self._run(), name="ledger-writer")
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, refuse the rest, snapshot, let go of the log."""
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnect_task
+        if self._loop_task is not None:
+            await self._queue.put(None)
+            await self._loop_task
+        if self.status is Status.ACTIVE:
+            await self._snapshot()
+        self.status = Status.STOPPED
+        self._fail_queued(WriterUnavailable("the writer is shutting down"))
+        if self._handle is not None:
+            await self._handle.close()
+
+    async def submit(self, request: CommandRequest) -> CommandResult:
+        """Queue a command and wait until its events are durable (or it is refused)."""
+        if self.status is not Status.ACTIVE:
+            raise WriterUnavailable(f"the writer is {self.status.value}: {self.problem or 'not ready'}")
+        command_id = (
+            command_digest(request.actor, request.idempotency_key, request.name, request.body)
+            if request.idempotency_key is not None
+            else f"cmd-{uuid.uuid4().hex}"
+        )
+        pending = _Pending(request, command_id)
+        await self._queue.put(pending)
+        return await asyncio.shield(pending.future)
+
+    # -- recovery -------------------------------------------------------------------------
+
+    async def _recover(self, *, from_snapshot: bool = True) -> None:
+        self._handle = await self._log.open_writer()  # fence first, then read to the end
+        if from_snapshot and self._snapshots is not None:
+            snapshot = await self._snapshots.load()
+            if snapshot is not None:
+                self._state = snapshot.state
+                self._position = snapshot.position
+                self._events = self._events_at_snapshot = snapshot.events
+        await self._catch_up()
+        self.status = Status.ACTIVE
+        self.problem = None
+        log.info("writer_active", events=self._events, position=repr(self._position))
+
+    async def _catch_up(self) -> None:
+        reader = await self._log.open_reader()
+        try:
+            await reader.seek(self._position)
+            end = await self._log.end_position()
+            while True:
+                records = await reader.read(max_records=5000, timeout=0.2)
+                for record in records:
+                    self._apply_record(record)
+                self._state.model.journal.commit()  # replayed facts are final
+                if not records and reader.position.covers(end):
+                    break
+            self._position = reader.position
+        finally:
+            await reader.close()
+
+    def _apply_record(self, record: Record) -> None:
+        envelope = record.envelope()
+        evolve(self._state.model, parse_event(envelope.type, envelope.schema_version, envelope.data))
+        self._state.heads[envelope.stream] = (envelope.version, envelope.hash)
+        if envelope.idempotency_key is not None:
+            written = WrittenEvent.from_record(
+                record, envelope.id, envelope.type, envelope.stream, envelope.version
+            )
+            key = (envelope.actor, envelope.idempotency_key)
+            self._state.idempotency.observe(key, envelope.causation_id, written)
+        self._events += 1
+
+    async def _reconnect(self) -> None:
+        delay = 0.2
+        while self.status is Status.UNAVAILABLE:
+            try:
+                if self._handle is not None:
+                    await self._handle.close()
+                await self._recover(from_snapshot=False)  # the state is good up to our position
+            except WriterFenced as e:
+                self._fence(e)
+            except (LogError, OSError) as e:
+                self.problem = str(e)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    # -- the loop -------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max_batch and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    await self._commit(batch)
+                    return
+                batch.append(item)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        if self.status is not Status.ACTIVE:
+            for pending in batch:
+                _fail(pending, WriterUnavailable(f"the writer is {self.status.value}: {self.problem}"))
+            return
+        journal = self._state.model.journal
+        decided: list[tuple[_Pending, list[Envelope]]] = []
+        repeats: list[tuple[_Pending, _Pending]] = []
+        now = self._clock()
+        for pending in batch:
+            if pending.future.done():
+                continue
+            if (first := self._repeat_of(pending, decided)) is not None:
+                repeats.append((pending, first))
+                continue
+            try:
+                decided.append((pending, self._decide(pending, now)))
+            except DomainError as e:
+                _fail(pending, e)
+            except Exception as e:  # a defect in a handler must not take the writer down
+                log.exception("command_failed", command=pending.request.name, command_id=pending.command_id)
+                _fail(pending, e)
+        envelopes = [e for _, envs in decided for e in envs]
+        if not envelopes:
+            self._answer_repeats(repeats)
+            return
+        try:
+            assert self._handle is not None
+            records = await self._handle.append(envelopes)
+        except WriterFenced as e:
+            journal.rollback()
+            self._fence(e)
+            self._fail_batch(decided, repeats, WriterUnavailable("this writer was fenced by another"))
+            return
+        except LogError as e:
+            journal.rollback()
+            self._lose_log(e)
+            self._fail_batch(decided, repeats, WriterUnavailable(f"the log did not confirm the append: {e}"))
+            return
+        journal.commit()
+        self._settle(decided, records)
+        self._answer_repeats(repeats)
+        self._events += len(records)
+        if self._snapshots is not None and self._events - self._events_at_snapshot >= self._snapshot_every:
+            await self._snapshot()
+
+    def _repeat_of(
+        self, pending: _Pending, decided: list[tuple[_Pending, list[Envelope]]]
+    ) -> _Pending | None:
+        """A keyed command seen before: answer as the first time, or refuse another body."""
+        key = pending.key
+        if key is None:
+            return None
+        known = self._state.idempotency.get(key)
+        if known is not None:
+            if known.command_id != pending.command_id:
+                _fail(pending, IdempotencyConflict("this Idempotency-Key was used with another command body"))
+            else:
+                pending.future.set_result(known)
+            return pending
+        for earlier, _ in decided:
+            if earlier.key == key:
+                return earlier
+        return None
+
+    def _decide(self, pending: _Pending, now: datetime) -> list[Envelope]:
+        """Decide one command and apply its events to the state (journaled, so undoable)."""
+        journal = self._state.model.journal
+        mark = journal.mark()
+        request = pending.request
+        command = request.command
+        if command.occurred_at is None:
+            command = command.model_copy(update={"occurred_at": now})
+        try:
+            events = decide(self._state.model, command)
+            envelopes = [self._seal(event, command, pending, now) for event in events]
+            for event in events:
+                evolve(self._state.model, event)
+        except BaseException:
+            journal.rollback(mark)
+            raise
+        return envelopes
+
+    def _seal(self, event: Event, command: Command, pending: _Pending, now: datetime) -> Envelope:
+        stream = event.stream()
+        version, prevhash = self._state.heads.get(stream, (0, ""))
+        request = pending.request
+        assert command.occurred_at is not None
+        envelope = Envelope(
+            id=str(uuid.uuid4()),
+            type=event.type,
+            schema_version=event.schema_version,
+            stream=stream,
+            version=version + 1,
+            occurred_at=command.occurred_at,
+            recorded_at=now,
+            actor=request.actor,
+            correlation_id=request.correlation_id or pending.command_id,
+            causation_id=pending.command_id,
+            idempotency_key=request.idempotency_key,
+            prevhash=prevhash,
+            hash="",
+            data=event.data(),
+        ).sealed()
+        self._state.heads[stream] = (envelope.version, envelope.hash)
+        return envelope
+
+    def _settle(self, decided: list[tuple[_Pending, list[Envelope]]], records: list[Record]) -> None:
+        it = iter(records)
+        for pending, envelopes in decided:
+            written = tuple(
+                WrittenEvent.from_record(next(it), e.id, e.type, e.stream, e.version) for e in envelopes
+            )
+            result = CommandResult(pending.command_id, written)
+            if pending.key is not None:
+                self._state.idempotency.remember(pending.key, result)
+            if not pending.future.done():
+                pending.future.set_result(result)
+            self._position = self._position.merge(result.position)
+
+    @staticmethod
+    def _answer_repeats(repeats: list[tuple[_Pending, _Pending]]) -> None:
+        for pending, first in repeats:
+            if pending is first or pending.future.done():
+                continue
+            if first.command_id != pending.command_id:
+                _fail(pending, IdempotencyConflict("this Idempotency-Key was used with another command body"))
+            elif not first.future.done():
+                _fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
+            elif (error := first.future.exception()) is not None:
+                _fail(pending, error)
+            else:
+                pending.future.set_result(first.future.result())
+
+    def _fail_batch(
+        self,
+        decided: list[tuple[_Pending, list[Envelope]]],
+        repeats: list[tuple[_Pending, _Pending]],
+        error: Exception,
+    ) -> None:
+        for pending, _ in decided:
+            _fail(pending, error)
+        for pending, _ in repeats:
+            _fail(pending, error)
+
+    def _fail_queued(self, error: Exception) -> None:
+        while not self._queue.empty():
+            item = self._queue.get_nowait()
+            if item is not None:
+                _fail(item, error)
+
+    def _fence(self, error: Exception) -> None:
+        self.status = Status.FENCED
+        self.problem = str(error)
+        log.error("writer_fenced", reason=str(error))
+
+    def _lose_log(self, error: Exception) -> None:
+        self.status = Status.UNAVAILABLE
+        self.problem = str(error)
+        log.warning("writer_log_unavailable", reason=str(error))
+        self._reconnect_task = asyncio.create_task(self._reconnect(), name="ledger-writer-reconnect")
+
+    async def _snapshot(self) -> None:
+        if self._snapshots is None:
+            return
+        try:
+            size = await self._snapshots.save(Snapshot(self._position, self._events, self._state))
+        except Exception as e:  # a missed snapshot only slows the next start
+            log.warning("snapshot_failed", error=repr(e))
+            return
+        self._events_at_snapshot = self._events
+        log.info("snapshot_taken", events=self._events, bytes=size)
+
+
+def _fail(pending: _Pending, error: BaseException) -> None:
+    if not pending.future.done():
+        pending.future.set_exception(error)
