@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     log_timeout_s: float = Field(10.0, gt=0, le=300)
     admin_token: SecretStr | None = None
     timezone: str = "UTC"
+    max_body_bytes: int = Field(1 << 20, ge=1024, le=64 << 20)
+    snapshot_every: int = Field(10_000, ge=1)
+    max_batch: int = Field(512, ge=1, le=10_000)
 
     @field_validator("timezone")
     @classmethod

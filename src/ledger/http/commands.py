@@ -1,0 +1,160 @@
+"""``POST /v1/commands/{name}`` and the batch ``POST /v1/commands``.
+
+A body goes through four gates before it reaches the writer, each with its own status:
+size (413), media type (415), JSON read exactly, decimals included (400), and the command's
+schema (422). Then scope (403), and the writer decides (201, 409 or 503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+import orjson
+from aiohttp import web
+from pydantic import ValidationError
+
+from ledger.http.auth import Principal, authenticate
+from ledger.http.problems import Problem, problem_for
+from ledger.writer import CommandRequest, Writer
+from schemas import command_class, loads, parse_command
+
+WRITER = web.AppKey("writer", Writer)
+MAX_BATCH_ITEMS = 1000
+_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def _json(body: object, status: int) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+
+async def read_json(request: web.Request) -> Any:
+    content_type = request.content_type
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise Problem(415, "unsupported-media-type", "send the body as application/json")
+    raw = await request.read()
+    if not raw:
+        raise Problem(400, "malformed-json", "the body is empty")
+    try:
+        # json.loads would let UTF-8-encoded surrogates through ("surrogatepass"); they are not UTF-8.
+        raw.decode(json.detect_encoding(raw))
+    except UnicodeDecodeError as e:
+        raise Problem(400, "malformed-json", f"the body is not valid Unicode: {e.reason}") from e
+    try:
+        return loads(raw)
+    except ArithmeticError as e:  # decimal.InvalidOperation: an exponent beyond any Decimal
+        raise Problem(400, "malformed-json", "a number in the body is out of range") from e
+
+
+def _as_sent(body: dict[str, Any]) -> Any:
+    """The body in plain JSON values (decimals as their text), for the idempotency digest."""
+    return orjson.loads(orjson.dumps(body, default=str))
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    if value is not None and not _KEY.fullmatch(value):
+        raise Problem(
+            400, "invalid-idempotency-key", "an Idempotency-Key is 1 to 200 visible ASCII characters"
+        )
+    return value
+
+
+def _correlation_id(request: web.Request) -> str | None:
+    value = request.headers.get("X-Correlation-Id")
+    if value is not None and not _CORRELATION.fullmatch(value):
+        raise Problem(400, "invalid-correlation-id", "X-Correlation-Id is 1 to 128 of [A-Za-z0-9._:-]")
+    return value
+
+
+async def _run(
+    writer: Writer,
+    principal: Principal,
+    name: str,
+    body: Any,
+    idempotency_key: str | None,
+    correlation_id: str | None,
+) -> tuple[int, dict[str, Any]]:
+    """What one command alone answers: (status, body)."""
+    command_type = command_class(name)
+    principal.require(f"{command_type.area}:write")
+    if not isinstance(body, dict):
+        raise Problem(
+            422,
+            "validation-failed",
+            "the command body must be a JSON object",
+            errors=[{"loc": ["body"], "msg": "must be a JSON object"}],
+        )
+    command = parse_command(name, body)
+    request = CommandRequest(name, command, principal.name, _as_sent(body), idempotency_key, correlation_id)
+    result = await writer.submit(request)
+    return 201, result.body()
+
+
+async def post_command(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    idempotency_key = _idempotency_key(request.headers.get("Idempotency-Key"))
+    correlation_id = _correlation_id(request)
+    name = request.match_info["name"]
+    command_class(name)  # an unknown command is a 404 before the body is read
+    body = await read_json(request)
+    status, answer = await _run(request.app[WRITER], principal, name, body, idempotency_key, correlation_id)
+    return _json(answer, status)
+
+
+async def post_batch(request: web.Request) -> web.Response:
+    principal = await authenticate(request)
+    correlation_id = _correlation_id(request)
+    items = await read_json(request)
+    if not isinstance(items, list):
+        raise Problem(
+            422,
+            "validation-failed",
+            "the body must be a JSON array of commands",
+            errors=[{"loc": ["body"], "msg": "must be a JSON array"}],
+        )
+    if len(items) > MAX_BATCH_ITEMS:
+        raise Problem(413, "too-many-commands", f"at most {MAX_BATCH_ITEMS} commands in one batch")
+    writer = request.app[WRITER]
+    # Queued in order, so the writer decides them in the order sent.
+    tasks = [asyncio.ensure_future(_item(writer, principal, item, correlation_id)) for item in items]
+    results = await asyncio.gather(*tasks)
+    return _json({"results": [{"status": status, "body": body} for status, body in results]}, 207)
+
+
+async def _item(
+    writer: Writer, principal: Principal, item: Any, correlation_id: str | None
+) -> tuple[int, Any]:
+    try:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("name"), str)
+            or set(item)
+            - {
+                "name",
+                "body",
+                "idempotency_key",
+            }
+        ):
+            raise Problem(
+                422,
+                "validation-failed",
+                'each item is {"name", "body", "idempotency_key"?}',
+                errors=[{"loc": ["body"], "msg": "not a command item"}],
+            )
+        key = item.get("idempotency_key")
+        if key is not None and not isinstance(key, str):
+            raise Problem(400, "invalid-idempotency-key", "idempotency_key must be a string")
+        return await _run(
+            writer, principal, item["name"], item.get("body"), _idempotency_key(key), correlation_id
+        )
+    except (Problem, ValidationError, Exception) as error:
+        body, _ = problem_for(error)
+        return int(body["status"]), body
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/commands", post_batch)
+    app.router.add_post("/v1/commands/{name}", post_command)
