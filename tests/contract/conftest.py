@@ -18,7 +18,7 @@ from ledger.log import EventLog
 from ledger.log.kafka import KafkaLog
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
-from support.faultproxy import FaultProxy, Predicate, contains, kafka_api
+from tests.support.faultproxy import FaultProxy, Predicate, contains, kafka_api
 
 PARTITIONS = 2
 

@@ -12,7 +12,7 @@ from cloudevents.v1.kafka import from_binary as sdk_from_binary
 
 from ledger import cloudevents
 from ledger.envelope import Envelope, chain_breaks, format_time
-from support.events import StreamFactory
+from tests.support.events import StreamFactory
 
 
 def test_canonical_bytes_sort_keys_and_spell_times_in_utc() -> None:

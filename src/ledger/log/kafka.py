@@ -239,6 +239,11 @@ class KafkaReader:
     async def read(self, max_records: int, timeout: float) -> list[Record]:
         try:
             batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
+            # The consumer's positions step past commit markers as well as records, so a
+            # reader that has read everything covers the log's end position exactly.
+            positions = {
+                tp: await self._consumer.position(ktp) for tp, ktp in zip(self._tps, self._ktps, strict=True)
+            }
         except _FAILURES as e:
             raise LogUnavailable(f"Kafka read failed: {e!r}") from e
         records = [
@@ -246,10 +251,7 @@ class KafkaReader:
             for ktp in self._ktps
             for m in batches.get(ktp, ())
         ]
-        if records:
-            self._position = self._position.merge(
-                Position.after((r.topic, r.partition, r.offset) for r in records)
-            )
+        self._position = Position(positions)
         return records
 
     async def end_position(self) -> Position:
