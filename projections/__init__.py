@@ -1,1 +1,15 @@
 """The read side: one module per read model, with its tables, its batched SQL and its queries."""
+
+from __future__ import annotations
+
+from ledger.store import Projection
+from projections import audit, inventory, quality, sales, service
+
+ALL: tuple[Projection, ...] = (
+    inventory.PROJECTION,
+    sales.PROJECTION,
+    quality.PROJECTION,
+    service.PROJECTION,
+    audit.PROJECTION,
+)
+"""Every read model that ``ledger serve`` runs."""

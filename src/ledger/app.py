@@ -1,8 +1,9 @@
 """The composition root: ``create_app(settings)`` builds the aiohttp application.
 
-Resources (database pool, log, token store, writer) are ``cleanup_ctx`` context managers
-reached through typed ``AppKey``s, started in that order and stopped in reverse: the writer
-finishes its batch in hand before the log and the pool close. Nothing opens at import.
+Resources (database pool, log, token store, writer, projectors) are ``cleanup_ctx`` context
+managers reached through typed ``AppKey``s, started in that order and stopped in reverse:
+the writer and the projectors finish their batch in hand before the log and the pool close.
+Nothing opens at import.
 """
 
 from __future__ import annotations
@@ -11,35 +12,38 @@ import sys
 from collections.abc import AsyncIterator
 
 import asyncpg
-import orjson
 import structlog
 from aiohttp import web
 
+import projections
 from ledger.config import Settings
 from ledger.database import database_url
-from ledger.http import admin, commands
+from ledger.http import (
+    admin,
+    commands,
+    operations,
+    read_audit,
+    read_inventory,
+    read_quality,
+    read_sales,
+    read_service,
+)
 from ledger.http.auth import ADMIN, SCOPES, TOKENS, TokenStore
-from ledger.http.commands import WRITER
+from ledger.http.keys import DB, LOG, METRICS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
-from ledger.log import EventLog, LogError
 from ledger.log.factory import build_log
+from ledger.metrics import Metrics
+from ledger.projector import ProjectorRuntime
 from ledger.writer import Writer
-from ledger.writer.service import Status
 from ledger.writer.snapshots import SnapshotStore
 
-SETTINGS = web.AppKey("settings", Settings)
-DB = web.AppKey("db", asyncpg.Pool)
-LOG = web.AppKey("log", EventLog)
+__all__ = ["DB", "LOG", "METRICS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
 
 log = structlog.get_logger("ledger.app")
 
 
-def _json(body: object, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
-
-
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    pool = await asyncpg.create_pool(database_url(app[SETTINGS]), min_size=1, max_size=10)
+    pool = await asyncpg.create_pool(database_url(app[SETTINGS]), min_size=2, max_size=16)
     app[DB] = pool
     yield
     await pool.close()
@@ -73,37 +77,41 @@ async def _writer(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     snapshots = SnapshotStore(app[DB], settings.topic_prefix)
     await snapshots.setup()
-    writer = Writer(app[LOG], snapshots, max_batch=settings.max_batch, snapshot_every=settings.snapshot_every)
+    writer = Writer(
+        app[LOG],
+        snapshots,
+        max_batch=settings.max_batch,
+        snapshot_every=settings.snapshot_every,
+        metrics=app[METRICS],
+    )
     await writer.start()
     app[WRITER] = writer
     yield
     await writer.stop()
 
 
-async def healthz(_: web.Request) -> web.Response:
-    return _json({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    writer = request.app[WRITER]
-    checks: dict[str, object] = {"writer": writer.status.value}
-    ready = writer.status is Status.ACTIVE
-    try:
-        checks["log_position"] = (await request.app[LOG].end_position()).token()
-    except LogError as e:
-        checks["log"] = str(e)
-        ready = False
-    if writer.problem:
-        checks["writer_problem"] = writer.problem
-    return _json({"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503)
+async def _projectors(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    runtime = ProjectorRuntime(
+        app[LOG], app[DB], projections.ALL, settings.topic_prefix, metrics=app[METRICS]
+    )
+    await runtime.start()
+    app[RUNTIME] = runtime
+    yield
+    await runtime.stop()
 
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[problems_middleware])
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _event_log, _tokens, _writer])
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.extend([_database, _event_log, _tokens, _writer, _projectors])
+    operations.add_routes(app)
     commands.add_routes(app)
     admin.add_routes(app)
+    read_inventory.add_routes(app)
+    read_sales.add_routes(app)
+    read_quality.add_routes(app)
+    read_service.add_routes(app)
+    read_audit.add_routes(app)
     return app

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Severity = Literal["critical", "high", "medium", "low"]
+DEFAULT_SLA_HOURS: dict[Severity, tuple[Decimal, Decimal]] = {
+    "critical": (Decimal(1), Decimal(24)),
+    "high": (Decimal(4), Decimal(72)),
+    "medium": (Decimal(8), Decimal(120)),
+    "low": (Decimal(24), Decimal(240)),
+}
 
 
 class Settings(BaseSettings):
@@ -26,6 +36,11 @@ class Settings(BaseSettings):
     log_timeout_s: float = Field(10.0, gt=0, le=300)
     admin_token: SecretStr | None = None
     timezone: str = "UTC"
+    sla_hours: dict[Severity, tuple[Decimal, Decimal]] = Field(
+        default_factory=lambda: dict(DEFAULT_SLA_HOURS),
+        description="per severity: (first response, resolution) within these calendar hours; "
+        "LEDGER_SLA_HOURS='{\"critical\": [1, 24], ...}'",
+    )
     max_body_bytes: int = Field(1 << 20, ge=1024, le=64 << 20)
     snapshot_every: int = Field(10_000, ge=1)
     max_batch: int = Field(512, ge=1, le=10_000)
@@ -38,6 +53,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ValueError(f"unknown time zone {value!r}") from e
         return value
+
+    @field_validator("sla_hours")
+    @classmethod
+    def _complete_sla(
+        cls, value: dict[Severity, tuple[Decimal, Decimal]]
+    ) -> dict[Severity, tuple[Decimal, Decimal]]:
+        """Severities not named keep their defaults; every clock must be positive."""
+        merged = {**DEFAULT_SLA_HOURS, **value}
+        if any(hours <= 0 for pair in merged.values() for hours in pair):
+            raise ValueError("SLA hours must be positive")
+        return merged
 
     @property
     def embedded(self) -> bool:

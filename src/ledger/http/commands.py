@@ -17,11 +17,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from ledger.http.auth import Principal, authenticate
+from ledger.http.keys import WRITER
 from ledger.http.problems import Problem, problem_for
 from ledger.writer import CommandRequest, Writer
 from schemas import command_class, loads, parse_command
 
-WRITER = web.AppKey("writer", Writer)
 MAX_BATCH_ITEMS = 1000
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")

@@ -86,7 +86,8 @@ def problem_for(error: BaseException) -> tuple[dict[str, Any], dict[str, str] | 
     """The problem body (and extra headers) that answers an error."""
     match error:
         case Problem():
-            return problem_body(error.status, error.code, error.detail, extra=error.extra), None
+            headers = {"Retry-After": "1"} if error.status == 503 else None
+            return problem_body(error.status, error.code, error.detail, extra=error.extra), headers
         case DomainError():
             return problem_body(409, error.code, error.detail, title=error.title, extra=error.extra), None
         case ValidationError():
@@ -130,6 +131,6 @@ async def problems_middleware(request: web.Request, handler: Handler) -> web.Str
         except Exception:  # a defect in the mapping itself still answers problem+json
             body = dict(_INTERNAL)
             response = problem_response(body)
-        if body["status"] >= 500 and not isinstance(error, (WriterUnavailable, LogError, OSError)):
+        if body["status"] >= 500 and not isinstance(error, (Problem, WriterUnavailable, LogError, OSError)):
             log.exception("request_failed", method=request.method, path=request.path)
         return response

@@ -27,6 +27,7 @@ from handlers import DomainError, WriteModel, decide, evolve
 from handlers.journal import Table
 from ledger.envelope import Envelope
 from ledger.log import EventLog, LogError, LogWriter, Position, Record, WriterFenced
+from ledger.metrics import Metrics
 from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
 from ledger.writer.idempotency import IdempotencyIndex, Key, command_digest
 from ledger.writer.results import CommandResult, WrittenEvent
@@ -96,12 +97,14 @@ class Writer:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_batch: int = 512,
         snapshot_every: int = 10_000,
+        metrics: Metrics | None = None,
     ) -> None:
         self._log = log
         self._snapshots = snapshots
         self._clock = clock
         self._max_batch = max_batch
         self._snapshot_every = snapshot_every
+        self._metrics = metrics or Metrics()
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._state = _WriterState()
         self._handle: LogWriter | None = None
@@ -258,7 +261,8 @@ class Writer:
             return
         try:
             assert self._handle is not None
-            records = await self._handle.append(envelopes)
+            with self._metrics.appends.time():
+                records = await self._handle.append(envelopes)
         except WriterFenced as e:
             journal.rollback()
             self._fence(e)

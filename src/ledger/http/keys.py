@@ -1,0 +1,19 @@
+"""The typed keys under which the app keeps its resources."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from ledger.config import Settings
+from ledger.log import EventLog
+from ledger.metrics import Metrics
+from ledger.projector import ProjectorRuntime
+from ledger.writer import Writer
+
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", asyncpg.Pool)
+LOG = web.AppKey("log", EventLog)
+WRITER = web.AppKey("writer", Writer)
+RUNTIME = web.AppKey("projectors", ProjectorRuntime)
+METRICS = web.AppKey("metrics", Metrics)

@@ -1,0 +1,59 @@
+"""Operational routes: liveness, readiness, projector status and Prometheus metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import orjson
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ledger.http.auth import authenticate
+from ledger.http.keys import LOG, METRICS, RUNTIME, WRITER
+from ledger.log import LogError
+from ledger.writer.service import Status
+
+
+def _json(body: object, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+
+async def healthz(_: web.Request) -> web.Response:
+    return _json({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready: the log and database answer, this writer is active, projectors have caught up."""
+    writer = request.app[WRITER]
+    runtime = request.app[RUNTIME]
+    checks: dict[str, object] = {"writer": writer.status.value}
+    ready = writer.status is Status.ACTIVE
+    try:
+        checks["log_position"] = (await request.app[LOG].end_position()).token()
+    except LogError as e:
+        checks["log"] = str(e)
+        ready = False
+    if writer.problem:
+        checks["writer_problem"] = writer.problem
+    checks["projectors_caught_up"] = runtime.caught_up()
+    ready = ready and runtime.started_caught_up
+    return _json({"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503)
+
+
+async def projections_status(request: web.Request) -> web.Response:
+    (await authenticate(request)).require("read")
+    runtime = request.app[RUNTIME]
+    await runtime.refresh_end()
+    return _json({"items": [dataclasses.asdict(s) for s in runtime.stats()]})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    registry = request.app[METRICS].registry
+    return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/v1/projections", projections_status)
+    app.router.add_get("/metrics", metrics)

@@ -1,0 +1,33 @@
+"""``GET /v1/streams/{stream}/events``: a stream's whole envelopes in version order (scope ``audit``)."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from ledger.http.problems import Problem
+from ledger.http.reads import page, reading
+from projections import audit
+
+_STREAM = re.compile(r"[a-z]+:[A-Za-z0-9._@/*-]{1,200}")
+
+
+async def stream_events(request: web.Request) -> web.Response:
+    stream = request.match_info["stream"]
+    if not _STREAM.fullmatch(stream):
+        raise Problem(404, "unknown-stream", f"no stream {stream!r}")
+    async with reading(request, "audit", scope="audit") as scope:
+        limit = scope.query.limit()
+        cursor = scope.query.cursor()
+        after = int(cursor[0]) if cursor and isinstance(cursor[0], int) else 0
+        events = await audit.stream_events(
+            scope.conn, scope.schema, stream, after_version=after, limit=limit + 1
+        )
+        if not events and after == 0:
+            raise Problem(404, "unknown-stream", f"no events in stream {stream!r}")
+        return scope.json(page(events, limit, ["version"]))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/streams/{stream}/events", stream_events)

@@ -1,0 +1,9 @@
+"""Read routes of the inventory read model (being built)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+
+def add_routes(app: web.Application) -> None:
+    return None

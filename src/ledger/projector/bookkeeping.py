@@ -1,0 +1,97 @@
+"""The runtime's own tables: checkpoints, parked messages, and which schema is live.
+
+A checkpoint is written in the same transaction as the read-model rows it covers, so after
+any crash the tables and the checkpoint agree and replay resumes exactly where they stop.
+"""
+
+from __future__ import annotations
+
+from ledger.log import Position
+from ledger.store import Connection
+
+SCHEMA = "ledger_projections"
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {SCHEMA}.checkpoints (
+    projector text PRIMARY KEY,
+    position text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.parked (
+    projector text NOT NULL,
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    stream text NOT NULL,
+    event_id text,
+    event_type text,
+    reason text NOT NULL,
+    parked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (projector, topic, partition, "offset")
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.live (
+    projection text PRIMARY KEY,
+    schema_name text NOT NULL,
+    version integer NOT NULL,
+    swapped_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+async def setup(conn: Connection) -> None:
+    await conn.execute("SELECT pg_advisory_lock(hashtext('ledger_projections_ddl'))")
+    try:
+        await conn.execute(DDL)
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext('ledger_projections_ddl'))")
+
+
+async def load_checkpoint(conn: Connection, projector: str) -> Position:
+    token = await conn.fetchval(f"SELECT position FROM {SCHEMA}.checkpoints WHERE projector = $1", projector)
+    return Position.empty() if token is None else Position.from_token(token)
+
+
+async def save_checkpoint(conn: Connection, projector: str, position: Position) -> None:
+    await conn.execute(
+        f"INSERT INTO {SCHEMA}.checkpoints (projector, position) VALUES ($1, $2) "
+        "ON CONFLICT (projector) DO UPDATE SET position = $2, updated_at = now()",
+        projector,
+        position.token(),
+    )
+
+
+async def parked_streams(conn: Connection, projector: str) -> set[str]:
+    rows = await conn.fetch(f"SELECT DISTINCT stream FROM {SCHEMA}.parked WHERE projector = $1", projector)
+    return {r["stream"] for r in rows}
+
+
+async def park(
+    conn: Connection,
+    projector: str,
+    rows: list[tuple[str, int, int, str, str | None, str | None, str]],
+) -> None:
+    """Park (topic, partition, offset, stream, event_id, type, reason) rows; idempotent."""
+    await conn.executemany(
+        f"INSERT INTO {SCHEMA}.parked "
+        '(projector, topic, partition, "offset", stream, event_id, event_type, reason) '
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        [(projector, *row) for row in rows],
+    )
+
+
+async def live_schema(conn: Connection, projection: str) -> tuple[str, int] | None:
+    row = await conn.fetchrow(
+        f"SELECT schema_name, version FROM {SCHEMA}.live WHERE projection = $1", projection
+    )
+    return None if row is None else (row["schema_name"], row["version"])
+
+
+async def set_live(conn: Connection, projection: str, schema: str, version: int) -> None:
+    await conn.execute(
+        f"INSERT INTO {SCHEMA}.live (projection, schema_name, version) VALUES ($1, $2, $3) "
+        "ON CONFLICT (projection) DO UPDATE SET schema_name = $2, version = $3, swapped_at = now()",
+        projection,
+        schema,
+        version,
+    )

@@ -1,0 +1,321 @@
+"""Projectors: each follows the log from its checkpoint into its read model.
+
+Per batch: decode the records, apply them with the projection's set-based SQL, park what
+cannot be read or applied, and store the new checkpoint, all in one transaction. A message
+that fails is parked with its position and reason, and so is every later message of its
+stream until the park is released: skipping one event of a stream would corrupt that
+stream's rows. Other streams go on. Nothing is dropped silently.
+
+Read-your-writes: ``wait_for`` blocks until a projector has applied a position.
+A projection whose version changed builds in a new schema from offset 0 while readers keep
+the old one, and is swapped in when it has caught up (blue/green).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+
+from ledger.log import EventLog, LogError, Position, Record
+from ledger.metrics import Metrics
+from ledger.projector import bookkeeping
+from ledger.store import Connection, Fact, Projection, schema_name
+from schemas import parse_event
+
+log = structlog.get_logger("ledger.projector")
+
+ParkRow = tuple[str, int, int, str, str | None, str | None, str]
+
+
+@dataclass(frozen=True)
+class ProjectorStats:
+    name: str
+    version: int
+    position: str
+    lag: int
+    events_per_second: float
+    events: int
+    parked: int
+    last_error: str | None
+    live: bool
+
+
+class _Projector:
+    def __init__(self, runtime: ProjectorRuntime, projection: Projection) -> None:
+        self.runtime = runtime
+        self.projection = projection
+        self.key = f"{runtime.prefix}:{projection.name}:v{projection.version}"
+        self.schema = schema_name(runtime.prefix, projection.name, projection.version)
+        self.topics = tuple(f"{runtime.prefix}.{area}" for area in projection.areas)
+        self.position = Position.empty()
+        self.end = Position.empty()
+        self.events = 0
+        self.rate = 0.0
+        self.parked = 0
+        self.last_error: str | None = None
+        self.live = False
+        self.read_schema = self.schema  # the live tables: the previous version's while this one builds
+        self._parked_streams: set[str] = set()
+        self._moved = asyncio.Condition()
+
+    def mine(self, position: Position) -> Position:
+        return Position({tp: o for tp, o in position.items() if tp.topic in self.topics})
+
+    @property
+    def lag(self) -> int:
+        return self.position.lag_behind(self.end)
+
+    async def prepare(self, conn: Connection) -> None:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        if ddl := self.projection.ddl(self.schema).strip():
+            await conn.execute(ddl)
+        self.position = await bookkeeping.load_checkpoint(conn, self.key)
+        self._parked_streams = await bookkeeping.parked_streams(conn, self.key)
+        self.parked = int(
+            await conn.fetchval(
+                f"SELECT count(*) FROM {bookkeeping.SCHEMA}.parked WHERE projector = $1", self.key
+            )
+        )
+        live = await bookkeeping.live_schema(conn, f"{self.runtime.prefix}:{self.projection.name}")
+        self.live = live is None or live[0] == self.schema
+        self.read_schema = self.schema if live is None else live[0]
+        if live is None:
+            await bookkeeping.set_live(
+                conn, f"{self.runtime.prefix}:{self.projection.name}", self.schema, self.projection.version
+            )
+
+    async def run(self) -> None:
+        runtime = self.runtime
+        reader = await runtime.log.open_reader(self.topics)
+        try:
+            await reader.seek(self.position)
+            while not runtime.stopping:
+                try:
+                    records = await reader.read(max_records=runtime.batch_size, timeout=0.25)
+                    if records:
+                        await self._apply(records, reader.position)
+                    else:
+                        await self._moved_to(reader.position)
+                    if not self.live and self.position.covers(self.mine(self.end)) and self.end:
+                        await self._swap_in()
+                    self.last_error = None
+                except (LogError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                    self.last_error = repr(e)
+                    log.warning("projector_retrying", projector=self.key, error=repr(e))
+                    await asyncio.sleep(1.0)
+                    await reader.seek(self.position)  # re-read what was not committed
+        finally:
+            await reader.close()
+
+    async def _moved_to(self, position: Position) -> None:
+        async with self._moved:
+            self.position = position
+            self._moved.notify_all()
+
+    def _decode(self, records: list[Record]) -> tuple[list[Fact], list[ParkRow]]:
+        facts: list[Fact] = []
+        parked: list[ParkRow] = []
+        for record in records:
+            stream = record.key.decode(errors="replace")
+            try:
+                envelope = record.envelope()
+                stream = envelope.stream
+                if stream in self._parked_streams:
+                    reason = "an earlier message of this stream is parked"
+                    parked.append(
+                        (
+                            record.topic,
+                            record.partition,
+                            record.offset,
+                            stream,
+                            envelope.id,
+                            envelope.type,
+                            reason,
+                        )
+                    )
+                    continue
+                event = parse_event(envelope.type, envelope.schema_version, envelope.data)
+            except Exception as e:  # unreadable: park it and hold its stream
+                self._parked_streams.add(stream)
+                parked.append(
+                    (record.topic, record.partition, record.offset, stream, None, None, f"unreadable: {e}")
+                )
+                continue
+            facts.append(Fact(record.topic, record.partition, record.offset, envelope, event))
+        return facts, parked
+
+    async def _apply(self, records: list[Record], position: Position) -> None:
+        started = time.monotonic()
+        facts, parked = self._decode(records)
+        projection, schema = self.projection, self.schema
+        try:
+            async with self.runtime.pool.acquire() as conn, conn.transaction():
+                try:
+                    async with conn.transaction():
+                        await projection.apply(conn, schema, facts)
+                except (asyncpg.PostgresError, ValueError, KeyError, TypeError, ArithmeticError) as e:
+                    log.warning(
+                        "projector_batch_failed", projector=self.key, error=repr(e), events=len(facts)
+                    )
+                    parked += await self._apply_one_by_one(conn, facts)
+                if parked:
+                    await bookkeeping.park(conn, self.key, parked)
+                await bookkeeping.save_checkpoint(conn, self.key, position)
+        except BaseException:
+            self._parked_streams = await self._reload_parked_streams()
+            raise
+        if parked:
+            self.parked += len(parked)
+            self.runtime.metrics.parked.labels(projection.name).set(self.parked)
+            log.error("projector_parked", projector=self.key, count=len(parked), first=parked[0][-1])
+        elapsed = max(time.monotonic() - started, 1e-6)
+        self.events += len(records)
+        self.rate = 0.7 * self.rate + 0.3 * (len(records) / elapsed) if self.rate else len(records) / elapsed
+        self.runtime.metrics.projected.labels(projection.name).inc(len(records))
+        await self._moved_to(position)
+
+    async def _apply_one_by_one(self, conn: Connection, facts: list[Fact]) -> list[ParkRow]:
+        """Find the facts that fail; park each with its stream's later facts."""
+        parked: list[ParkRow] = []
+        for fact in facts:
+            env = fact.envelope
+            if env.stream in self._parked_streams:
+                parked.append(
+                    (*fact.seq, env.stream, env.id, env.type, "an earlier message of this stream is parked")
+                )
+                continue
+            try:
+                async with conn.transaction():
+                    await self.projection.apply(conn, self.schema, [fact])
+            except (asyncpg.PostgresError, ValueError, KeyError, TypeError, ArithmeticError) as e:
+                self._parked_streams.add(env.stream)
+                parked.append((*fact.seq, env.stream, env.id, env.type, f"apply failed: {e!r}"))
+        return parked
+
+    async def _reload_parked_streams(self) -> set[str]:
+        with contextlib.suppress(Exception):
+            async with self.runtime.pool.acquire() as conn:
+                return await bookkeeping.parked_streams(conn, self.key)
+        return self._parked_streams
+
+    async def _swap_in(self) -> None:
+        name = f"{self.runtime.prefix}:{self.projection.name}"
+        async with self.runtime.pool.acquire() as conn:
+            previous = await bookkeeping.live_schema(conn, name)
+            await bookkeeping.set_live(conn, name, self.schema, self.projection.version)
+        self.live = True
+        self.read_schema = self.schema
+        log.info("projection_swapped_in", projector=self.key, replaced=previous)
+
+    async def wait_for(self, target: Position, timeout: float) -> bool:
+        mine = self.mine(target)
+        async with self._moved:
+            try:
+                await asyncio.wait_for(self._moved.wait_for(lambda: self.position.covers(mine)), timeout)
+            except TimeoutError:
+                return False
+        return True
+
+    def stats(self) -> ProjectorStats:
+        return ProjectorStats(
+            name=self.projection.name,
+            version=self.projection.version,
+            position=self.position.token(),
+            lag=self.lag,
+            events_per_second=round(self.rate, 1),
+            events=self.events,
+            parked=self.parked,
+            last_error=self.last_error,
+            live=self.live,
+        )
+
+
+class ProjectorRuntime:
+    """Runs every projection concurrently in this process."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        pool: asyncpg.Pool,
+        projections: Sequence[Projection],
+        prefix: str,
+        *,
+        metrics: Metrics | None = None,
+        batch_size: int = 5000,
+    ) -> None:
+        self.log = log
+        self.pool = pool
+        self.prefix = prefix
+        self.metrics = metrics or Metrics()
+        self.batch_size = batch_size
+        self.stopping = False
+        self._projectors = {p.name: _Projector(self, p) for p in projections}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._start_end = Position.empty()
+        self._started_caught_up = False
+
+    @property
+    def started_caught_up(self) -> bool:
+        """Every projector has reached where the log ended when this runtime started (latched)."""
+        if not self._started_caught_up:
+            self._started_caught_up = all(
+                p.position.covers(p.mine(self._start_end)) for p in self._projectors.values()
+            )
+        return self._started_caught_up
+
+    async def start(self) -> None:
+        self._start_end = await self.log.end_position()
+        async with self.pool.acquire() as conn:
+            await bookkeeping.setup(conn)
+            for projector in self._projectors.values():
+                await projector.prepare(conn)
+        self._tasks = [
+            asyncio.create_task(p.run(), name=f"projector-{name}") for name, p in self._projectors.items()
+        ]
+        self._tasks.append(asyncio.create_task(self._watch_end(), name="projector-lag"))
+
+    async def stop(self) -> None:
+        """Let each projector finish the batch in hand, then stop."""
+        self.stopping = True
+        for task in self._tasks[-1:]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._projectors
+
+    def schema(self, name: str) -> str:
+        return self._projectors[name].schema
+
+    def read_schema(self, name: str) -> str:
+        return self._projectors[name].read_schema
+
+    def position(self, name: str) -> Position:
+        return self._projectors[name].position
+
+    async def wait_for(self, name: str, target: Position, timeout: float) -> bool:
+        return await self._projectors[name].wait_for(target, timeout)
+
+    def stats(self) -> list[ProjectorStats]:
+        return [p.stats() for p in self._projectors.values()]
+
+    def caught_up(self) -> bool:
+        return all(p.end and p.position.covers(p.mine(p.end)) for p in self._projectors.values())
+
+    async def refresh_end(self) -> None:
+        end = await self.log.end_position()
+        for projector in self._projectors.values():
+            projector.end = projector.mine(end)
+            self.metrics.lag.labels(projector.projection.name).set(projector.lag)
+
+    async def _watch_end(self) -> None:
+        while True:
+            with contextlib.suppress(LogError, OSError):
+                await self.refresh_end()
+            await asyncio.sleep(1.0)

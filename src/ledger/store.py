@@ -1,0 +1,91 @@
+"""What a read model is given to work with: the facts to project, and the SQL helpers.
+
+A projection (``projections/<name>.py``) owns its tables, applies a batch of facts with
+set-based SQL on the connection it is handed (inside the runtime's transaction, which also
+commits the new checkpoint), and answers queries. It never commits, never reads the log and
+never sees the HTTP layer.
+
+Rules every projection keeps, because the runtime relies on them:
+- Applying the same facts in any split into batches yields the same tables.
+- Facts of one stream arrive in stream order; facts of different streams may arrive in any
+  order (different partitions, different topics). So anything joining streams (an order's
+  product category, a complaint's shipped units) joins at query time, not at apply time.
+- Tables live in the schema handed in (one per projection version), so a rebuild can run
+  beside the live tables and be swapped in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from ledger.envelope import Envelope
+from schemas import Event
+
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+"""A connection as a projection is handed one: plain, or borrowed from a pool."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One event as a projection sees it: where it is in the log, its envelope, its model."""
+
+    topic: str
+    partition: int
+    offset: int
+    envelope: Envelope
+    event: Event
+
+    @property
+    def seq(self) -> tuple[str, int, int]:
+        return (self.topic, self.partition, self.offset)
+
+
+class Projection(Protocol):
+    """A read model. ``version`` changes whenever its tables or their meaning change."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    areas: ClassVar[tuple[str, ...]]
+
+    def ddl(self, schema: str) -> str:
+        """CREATE TABLE IF NOT EXISTS ... for every table, qualified with ``schema``."""
+        ...
+
+    async def apply(self, conn: Connection, schema: str, facts: Sequence[Fact]) -> None:
+        """Project a batch with set-based SQL; never commits (the runtime does)."""
+        ...
+
+
+_UNSAFE = re.compile(r"[^a-z0-9_]")
+
+
+def schema_name(prefix: str, name: str, version: int, *, scratch: str = "") -> str:
+    """The PostgreSQL schema holding one version of one read model of one log."""
+    raw = _UNSAFE.sub("_", f"rm_{prefix}_{name}_v{version}{'_' + scratch if scratch else ''}".lower())
+    if len(raw) <= 63:
+        return raw
+    return raw[:50] + "_" + hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def q(*parts: str) -> str:
+    """A qualified, quoted identifier: q("rm_x", "levels") -> "rm_x"."levels"."""
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+async def copy_into_temp(
+    conn: Connection, name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
+) -> str:
+    """Stage rows in a temporary table dropped at commit, by COPY: the first half of an upsert."""
+    table = f"stage_{name}"
+    definition = ", ".join(f"{column} {type_}" for column, type_ in columns)
+    await conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({definition}) ON COMMIT DROP")
+    await conn.execute(f"TRUNCATE {table}")
+    await conn.copy_records_to_table(table, records=list(rows), columns=[c for c, _ in columns])
+    return table
