@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from ledger.http import openapi
 from ledger.http.auth import authenticate
 from ledger.http.keys import LOG, METRICS, RUNTIME, WRITER
 from ledger.log import LogError
@@ -47,6 +48,10 @@ async def projections_status(request: web.Request) -> web.Response:
     return _json({"items": [dataclasses.asdict(s) for s in runtime.stats()]})
 
 
+async def openapi_json(_: web.Request) -> web.Response:
+    return _json(openapi.document())
+
+
 async def metrics(request: web.Request) -> web.Response:
     registry = request.app[METRICS].registry
     return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
@@ -57,3 +62,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/v1/projections", projections_status)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/openapi.json", openapi_json)

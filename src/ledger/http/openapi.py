@@ -1,0 +1,444 @@
+"""The OpenAPI 3.1 description of every route, served at ``/openapi.json``.
+
+Command bodies come from the same pydantic models that validate them, so the document
+cannot drift from what the API accepts; the read routes are declared in one table here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ledger import __version__
+from schemas import COMMANDS
+
+_REF = "#/components/schemas/{model}"
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+_DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+_TIME = {"type": "string", "format": "date-time"}
+_PCT = {"anyOf": [_DECIMAL, {"type": "null"}]}
+
+
+def _param(
+    name: str, schema: dict[str, Any], description: str = "", *, where: str = "query"
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _text(*options: str) -> dict[str, Any]:
+    return {"type": "string", "enum": list(options)} if options else {"type": "string"}
+
+
+_READ_COMMON = [
+    _param("min_position", {"type": "string"}, "wait until the read model has applied this position token"),
+    _param("wait_ms", {"type": "integer", "minimum": 0, "maximum": 60000}, "how long to wait (default 5000)"),
+]
+_PAGING = [
+    _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    _param("cursor", {"type": "string"}),
+]
+_BUCKET = _param("bucket", _text("day", "week", "month"))
+
+# path -> (summary, scope, parameters, item properties or a whole response schema)
+_READS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
+    "/v1/inventory": (
+        "Stock levels per sku and location",
+        "read",
+        [
+            _param("sku", _text()),
+            _param("location_id", _text()),
+            _param("below_reorder", {"type": "boolean"}),
+            _param("as_of", _TIME),
+            *_PAGING,
+        ],
+        {
+            "sku": _text(),
+            "location_id": _text(),
+            "on_hand": _DECIMAL,
+            "quarantined": _DECIMAL,
+            "reserved": _DECIMAL,
+            "available": _DECIMAL,
+            "reorder_point": {"anyOf": [_DECIMAL, {"type": "null"}]},
+            "below_reorder": {"type": "boolean"},
+        },
+    ),
+    "/v1/inventory/{sku}/movements": (
+        "The stock ledger of one sku, in business-time order",
+        "read",
+        [
+            _param("sku", _text(), where="path"),
+            _param("location_id", _text()),
+            _param("from", _TIME),
+            _param("to", _TIME),
+            *_PAGING,
+        ],
+        {
+            "occurred_at": _TIME,
+            "location_id": _text(),
+            "type": _text(),
+            "qty_change": _DECIMAL,
+            "on_hand_after": _DECIMAL,
+            "document_id": _text(),
+            "event_id": _text(),
+        },
+    ),
+    "/v1/sales/attainment": (
+        "Sales against targets for a period",
+        "read",
+        [
+            _param("period", _text()),
+            _param("dimension", _text("total", "channel", "team", "category")),
+            _param("basis", _text("shipped", "booked")),
+            _param("as_of", _TIME),
+        ],
+        {
+            "key": _text(),
+            "target": _PCT,
+            "actual": _DECIMAL,
+            "attainment_pct": _PCT,
+            "expected_to_date": _PCT,
+            "pace_pct": _PCT,
+            "forecast": _PCT,
+        },
+    ),
+    "/v1/sales/daily": (
+        "Daily booked, shipped, returned and net sales",
+        "read",
+        [_param("from", _TIME), _param("to", _TIME), _param("channel", _text()), _param("team_id", _text())],
+        {"day": _text(), "booked": _DECIMAL, "shipped": _DECIMAL, "returned": _DECIMAL, "net": _DECIMAL},
+    ),
+    "/v1/quality/trends": (
+        "Inspection results per bucket",
+        "read",
+        [
+            _param("sku", _text()),
+            _param("supplier_id", _text()),
+            _param("stage", _text("incoming", "in_process", "final")),
+            _BUCKET,
+            _param("from", _TIME),
+            _param("to", _TIME),
+        ],
+        {
+            "bucket": _TIME,
+            "inspections": {"type": "integer"},
+            "inspected_units": {"type": "integer"},
+            "defective_units": {"type": "integer"},
+            "defect_rate": _PCT,
+            "rejected_lots": {"type": "integer"},
+        },
+    ),
+    "/v1/quality/control-chart": (
+        "p-chart with Western Electric rules",
+        "read",
+        [
+            _param("sku", _text()),
+            _param("supplier_id", _text()),
+            _param("stage", _text("incoming", "in_process", "final")),
+            _param("subgroup", _text("inspection", "day", "week")),
+        ],
+        {"center_line": _PCT, "subgroups": {"type": "array", "items": {"type": "object"}}},
+    ),
+    "/v1/quality/pareto": (
+        "Defect categories, largest first",
+        "read",
+        [_param("sku", _text()), _param("from", _TIME), _param("to", _TIME)],
+        {"category": _text(), "count": {"type": "integer"}, "share": _PCT, "cumulative_share": _PCT},
+    ),
+    "/v1/quality/complaint-rate": (
+        "Complaints per 1000 units shipped",
+        "read",
+        [_param("sku", _text()), _BUCKET],
+        {"bucket": _TIME, "complaints": {"type": "integer"}, "units_shipped": _DECIMAL, "per_thousand": _PCT},
+    ),
+    "/v1/complaints": (
+        "Complaints with their SLA clocks",
+        "read",
+        [
+            _param("status", _text("open", "acknowledged", "resolved")),
+            _param("severity", _text("low", "medium", "high", "critical")),
+            _param("breached", {"type": "boolean"}),
+            _param("as_of", _TIME),
+            *_PAGING,
+        ],
+        {
+            "complaint_id": _text(),
+            "severity": _text(),
+            "status": _text(),
+            "first_response_hours": _PCT,
+            "resolution_hours": _PCT,
+            "breached_response": {"type": "boolean"},
+            "breached_resolution": {"type": "boolean"},
+        },
+    ),
+    "/v1/complaints/summary": (
+        "Per severity: open, resolved, response and resolution times, SLA compliance",
+        "read",
+        [_param("from", _TIME), _param("to", _TIME), _param("as_of", _TIME)],
+        {
+            "severity": _text(),
+            "open": {"type": "integer"},
+            "resolved": {"type": "integer"},
+            "median_first_response_hours": _PCT,
+            "p90_first_response_hours": _PCT,
+            "median_resolution_hours": _PCT,
+            "breaches": {"type": "integer"},
+            "sla_compliance_pct": _PCT,
+        },
+    ),
+    "/v1/streams/{stream}/events": (
+        "A stream's events in version order, whole envelopes",
+        "audit",
+        [_param("stream", _text(), where="path"), *_PAGING],
+        {
+            "id": _text(),
+            "type": _text(),
+            "schema_version": {"type": "integer"},
+            "stream": _text(),
+            "version": {"type": "integer"},
+            "occurred_at": _TIME,
+            "recorded_at": _TIME,
+            "actor": _text(),
+            "correlation_id": _text(),
+            "causation_id": _text(),
+            "idempotency_key": {"type": ["string", "null"]},
+            "prevhash": _text(),
+            "hash": _text(),
+            "data": {"type": "object"},
+        },
+    ),
+}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    return {
+        str(s): {
+            "description": "a problem (RFC 9457)",
+            "content": {"application/problem+json": {"schema": _PROBLEM}},
+        }
+        for s in statuses
+    }
+
+
+def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _components() -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "detail"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "CommandAccepted": {
+            "type": "object",
+            "required": ["events", "position"],
+            "properties": {
+                "events": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "type": {"type": "string"},
+                            "stream": {"type": "string"},
+                            "version": {"type": "integer"},
+                            "position": {"type": "string"},
+                        },
+                    },
+                },
+                "position": {"type": "string"},
+            },
+        },
+    }
+    for model in COMMANDS.values():
+        schema = model.model_json_schema(ref_template=_REF)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return {"schemas": schemas, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
+
+
+def _command_paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for name, model in sorted(COMMANDS.items()):
+        paths[f"/v1/commands/{name}"] = {
+            "post": {
+                "summary": (model.__doc__ or name).strip().splitlines()[0],
+                "operationId": f"command_{name.replace('-', '_')}",
+                "description": f"Needs the scope {model.area}:write.",
+                "parameters": [
+                    _param("Idempotency-Key", {"type": "string", "maxLength": 200}, where="header"),
+                    _param("X-Correlation-Id", {"type": "string", "maxLength": 128}, where="header"),
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}},
+                },
+                "responses": {
+                    "201": _json_response(
+                        "the events appended", {"$ref": "#/components/schemas/CommandAccepted"}
+                    ),
+                    **_problems(400, 401, 403, 404, 409, 413, 415, 422, 503),
+                },
+            }
+        }
+    return paths
+
+
+def _read_paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, (summary, scope, params, fields) in _READS.items():
+        if path == "/v1/quality/control-chart":
+            body = {"type": "object", "properties": fields}
+        else:
+            item = {"type": "object", "properties": fields}
+            body = {
+                "type": "object",
+                "properties": {
+                    "items": {"type": "array", "items": item},
+                    "cursor": {"type": ["string", "null"]},
+                },
+            }
+        paths[path] = {
+            "get": {
+                "summary": summary,
+                "operationId": "read"
+                + path.replace("/", "_").replace("{", "").replace("}", "").replace("-", "_"),
+                "description": f"Needs the scope {scope}. The header X-Ledger-Position carries the position read.",
+                "parameters": [*params, *_READ_COMMON],
+                "responses": {
+                    "200": _json_response(summary, body),
+                    **_problems(400, 401, 403, 404, 422, 503),
+                },
+            }
+        }
+    return paths
+
+
+def _other_paths() -> dict[str, Any]:
+    ok = {"200": _json_response("ok", {"type": "object"})}
+    items = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "principal": {"type": "string"},
+            "scopes": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    return {
+        "/v1/commands": {
+            "post": {
+                "summary": "Several commands, each accepted or refused on its own",
+                "operationId": "commands_batch",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["name", "body"],
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "body": {"type": "object"},
+                                        "idempotency_key": {"type": "string"},
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "207": _json_response("one result per item", {"type": "object"}),
+                    **_problems(400, 401, 413, 415, 422),
+                },
+            }
+        },
+        "/v1/admin/tokens": {
+            "post": {
+                "summary": "Issue (or rotate) a principal's token; scope admin",
+                "operationId": "issue_token",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": items}}},
+                "responses": {
+                    "201": _json_response("the token, shown once", {"type": "object"}),
+                    **_problems(400, 401, 403, 415, 422),
+                },
+            }
+        },
+        "/v1/admin/tokens/{principal}": {
+            "delete": {
+                "summary": "Revoke a principal's token; scope admin",
+                "operationId": "revoke_token",
+                "parameters": [_param("principal", _text(), where="path")],
+                "responses": {"204": {"description": "revoked"}, **_problems(401, 403, 404)},
+            }
+        },
+        "/v1/projections": {
+            "get": {
+                "summary": "Projector positions, lag, rate, parked and errors",
+                "operationId": "projections",
+                "responses": {**ok, **_problems(401, 403)},
+            }
+        },
+        "/healthz": {
+            "get": {"summary": "Liveness", "operationId": "healthz", "security": [], "responses": ok}
+        },
+        "/readyz": {
+            "get": {
+                "summary": "Readiness",
+                "operationId": "readyz",
+                "security": [],
+                "responses": {**ok, "503": {"description": "not ready"}},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "operationId": "metrics",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {"summary": "This document", "operationId": "openapi", "security": [], "responses": ok}
+        },
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ledger",
+            "version": __version__,
+            "description": "An event-sourced ERP-lite ledger: commands in, read models out.",
+        },
+        "security": [{"bearer": []}],
+        "paths": {**_command_paths(), **_other_paths(), **_read_paths()},
+        "components": _components(),
+    }
