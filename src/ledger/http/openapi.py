@@ -83,6 +83,8 @@ _READS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
             "location_id": _text(),
             "type": _text(),
             "qty_change": _DECIMAL,
+            "quarantined_change": _DECIMAL,
+            "reserved_change": _DECIMAL,
             "on_hand_after": _DECIMAL,
             "document_id": _text(),
             "event_id": _text(),

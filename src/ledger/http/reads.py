@@ -9,7 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -103,6 +103,10 @@ class Query:
             if len(value) == 10:
                 return datetime.fromisoformat(value + "T00:00:00+00:00")
             raise _bad(name, "a time with its offset, such as 2026-11-02T09:00:00Z")
+        try:
+            moment.astimezone(UTC)  # the database stores UTC: year 1 at +01:00 has no such time
+        except OverflowError as e:
+            raise _bad(name, "a time within years 1 to 9999 in UTC") from e
         return moment
 
     def limit(self) -> int:
@@ -142,7 +146,7 @@ class ReadScope:
 
     def json(self, body: object) -> web.Response:
         return web.Response(
-            body=orjson.dumps(body, default=_default),
+            body=orjson.dumps(body, default=_default, option=orjson.OPT_UTC_Z),
             content_type="application/json",
             headers={"X-Ledger-Position": self.position.token()},
         )
@@ -151,8 +155,6 @@ class ReadScope:
 def _default(value: object) -> object:
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 

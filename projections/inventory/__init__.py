@@ -1,0 +1,178 @@
+"""The inventory read model: stock levels per product and location, and the stock ledger.
+
+Tables (all in the schema handed in):
+- ``movements``: one row per stock event per location it touches, keyed by (event_id,
+  location_id). The source of truth: levels at any business time (``as_of``) and the running
+  on-hand of the ledger are window sums over it, ordered by business time.
+- ``levels``: the current sums per (sku, location_id), kept set-based per batch by adding the
+  changes of the movements the batch actually inserted, so a redelivered fact adds nothing
+  and any split into batches yields the same sums.
+- ``products`` and ``reorder_policies``: the reorder point a product was registered with, and
+  the latest policy per (sku, location_id or '' for every location) by stream version. They
+  are joined to levels at query time, never at apply time, since product and stock streams
+  arrive in any order relative to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar
+
+from ledger.store import Connection, Fact, q
+from projections.inventory.movements import Movement, movements_of
+from projections.inventory.queries import (
+    InventoryItem,
+    LedgerEntry,
+    LedgerPlace,
+    LedgerRow,
+    is_known_sku,
+    ledger,
+    levels,
+)
+from schemas.catalog import ProductRegistered, ReorderPolicySet
+
+EVERY_LOCATION = ""
+"""The location key of a product-wide reorder policy (no real location id is empty)."""
+
+
+class Inventory:
+    name: ClassVar[str] = "inventory"
+    version: ClassVar[int] = 1
+    areas: ClassVar[tuple[str, ...]] = ("catalog", "inventory", "sales")
+
+    def ddl(self, schema: str) -> str:
+        # COLLATE "C": ids sort by their bytes, so list order and cursors never depend on locale.
+        return f"""
+        CREATE TABLE IF NOT EXISTS {q(schema, "movements")} (
+            event_id text NOT NULL,
+            location_id text COLLATE "C" NOT NULL,
+            leg smallint NOT NULL,
+            sku text COLLATE "C" NOT NULL,
+            stream text COLLATE "C" NOT NULL,
+            version integer NOT NULL,
+            occurred_at timestamptz NOT NULL,
+            type text NOT NULL,
+            qty_change numeric NOT NULL,
+            quarantined_change numeric NOT NULL,
+            reserved_change numeric NOT NULL,
+            document_id text NOT NULL,
+            PRIMARY KEY (event_id, location_id)
+        );
+        CREATE INDEX IF NOT EXISTS movements_in_time
+            ON {q(schema, "movements")} (sku, location_id, occurred_at, stream, version, leg);
+        CREATE TABLE IF NOT EXISTS {q(schema, "levels")} (
+            sku text COLLATE "C" NOT NULL,
+            location_id text COLLATE "C" NOT NULL,
+            on_hand numeric NOT NULL,
+            quarantined numeric NOT NULL,
+            reserved numeric NOT NULL,
+            PRIMARY KEY (sku, location_id)
+        );
+        CREATE TABLE IF NOT EXISTS {q(schema, "products")} (
+            sku text COLLATE "C" PRIMARY KEY,
+            reorder_point numeric
+        );
+        CREATE TABLE IF NOT EXISTS {q(schema, "reorder_policies")} (
+            sku text COLLATE "C" NOT NULL,
+            location_id text COLLATE "C" NOT NULL,
+            reorder_point numeric NOT NULL,
+            version integer NOT NULL,
+            PRIMARY KEY (sku, location_id)
+        );
+        """
+
+    async def apply(self, conn: Connection, schema: str, facts: Sequence[Fact]) -> None:
+        products = [f.event for f in facts if isinstance(f.event, ProductRegistered)]
+        policies = [f for f in facts if isinstance(f.event, ReorderPolicySet)]
+        if products:
+            await _add_products(conn, schema, products)
+        if policies:
+            await _set_policies(conn, schema, policies)
+        if moved := movements_of(facts):
+            await _add_movements(conn, schema, moved)
+
+
+async def _add_products(conn: Connection, schema: str, products: list[ProductRegistered]) -> None:
+    await conn.execute(
+        f"INSERT INTO {q(schema, 'products')} (sku, reorder_point) "
+        "SELECT * FROM unnest($1::text[], $2::numeric[]) ON CONFLICT DO NOTHING",
+        [p.sku for p in products],
+        [p.reorder_point for p in products],
+    )
+
+
+async def _set_policies(conn: Connection, schema: str, facts: list[Fact]) -> None:
+    # One row per key (an upsert may touch a row once per statement): the batch's latest, which
+    # replaces the stored one only when its stream version is higher.
+    latest: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    for fact in facts:
+        if isinstance(event := fact.event, ReorderPolicySet):
+            key = (event.sku, event.location_id or EVERY_LOCATION)
+            if key not in latest or latest[key][0] < fact.envelope.version:
+                latest[key] = (fact.envelope.version, event.reorder_point)
+    await conn.execute(
+        f"INSERT INTO {q(schema, 'reorder_policies')} AS p (sku, location_id, reorder_point, version) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::integer[]) "
+        "ON CONFLICT (sku, location_id) DO UPDATE "
+        "SET reorder_point = excluded.reorder_point, version = excluded.version "
+        "WHERE p.version < excluded.version",
+        [sku for sku, _ in latest],
+        [location_id for _, location_id in latest],
+        [point for _, point in latest.values()],
+        [version for version, _ in latest.values()],
+    )
+
+
+async def _add_movements(conn: Connection, schema: str, moved: list[Movement]) -> None:
+    # Levels add only what this statement inserted: a movement already stored adds nothing.
+    await conn.execute(
+        f"""
+        WITH added AS (
+            INSERT INTO {q(schema, "movements")} (
+                event_id, location_id, leg, sku, stream, version, occurred_at, type,
+                qty_change, quarantined_change, reserved_change, document_id
+            )
+            SELECT * FROM unnest(
+                $1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::integer[],
+                $7::timestamptz[], $8::text[], $9::numeric[], $10::numeric[], $11::numeric[], $12::text[]
+            )
+            ON CONFLICT DO NOTHING
+            RETURNING sku, location_id, qty_change, quarantined_change, reserved_change
+        )
+        INSERT INTO {q(schema, "levels")} AS l (sku, location_id, on_hand, quarantined, reserved)
+        SELECT sku, location_id, sum(qty_change), sum(quarantined_change), sum(reserved_change)
+        FROM added GROUP BY sku, location_id
+        ON CONFLICT (sku, location_id) DO UPDATE SET
+            on_hand = l.on_hand + excluded.on_hand,
+            quarantined = l.quarantined + excluded.quarantined,
+            reserved = l.reserved + excluded.reserved
+        """,
+        [m.event_id for m in moved],
+        [m.location_id for m in moved],
+        [m.leg for m in moved],
+        [m.sku for m in moved],
+        [m.stream for m in moved],
+        [m.version for m in moved],
+        [m.occurred_at for m in moved],
+        [m.type for m in moved],
+        [m.qty_change for m in moved],
+        [m.quarantined_change for m in moved],
+        [m.reserved_change for m in moved],
+        [m.document_id for m in moved],
+    )
+
+
+PROJECTION = Inventory()
+
+__all__ = [
+    "PROJECTION",
+    "Inventory",
+    "InventoryItem",
+    "LedgerEntry",
+    "LedgerPlace",
+    "LedgerRow",
+    "is_known_sku",
+    "ledger",
+    "levels",
+]

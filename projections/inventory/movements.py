@@ -1,0 +1,125 @@
+"""How each stock event moves the levels of a product at a location: the stock ledger's rows.
+
+Pure: no I/O. Every stock event becomes one movement per location it touches (a transfer
+touches two: its source, then its destination), with signed changes of on_hand, quarantined
+and reserved, and the id of the document that caused it. Levels are sums of these changes,
+so they never depend on how the facts were split into batches or in which order streams
+arrived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ledger.store import Fact
+from schemas.inventory import (
+    LotRejected,
+    LotReleased,
+    ReservationReleased,
+    StockAdjusted,
+    StockIssued,
+    StockQuarantined,
+    StockReceived,
+    StockReserved,
+    StockTransferred,
+)
+
+ZERO = Decimal(0)
+
+SOURCE_LEG = 0
+"""The leg of a movement at the event's own location (a transfer's source)."""
+DESTINATION_LEG = 1
+"""The second leg of a transfer, at its destination; ordered after the source leg."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one event does at one location, before it is placed in the log."""
+
+    location_id: str
+    document_id: str
+    on_hand: Decimal = ZERO
+    quarantined: Decimal = ZERO
+    reserved: Decimal = ZERO
+    leg: int = SOURCE_LEG
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One row of the stock ledger: keyed by (event_id, location_id)."""
+
+    event_id: str
+    location_id: str
+    leg: int
+    sku: str
+    stream: str
+    version: int
+    occurred_at: datetime
+    type: str
+    qty_change: Decimal
+    quarantined_change: Decimal
+    reserved_change: Decimal
+    document_id: str
+
+
+def changes_of(event: object) -> tuple[str, list[Change]] | None:
+    """The sku and per-location changes of a stock event; None for any other event."""
+    match event:
+        case StockReceived():
+            return event.sku, [Change(event.location_id, event.receipt_id, on_hand=event.qty)]
+        case StockQuarantined():
+            return event.sku, [Change(event.location_id, event.lot_id, quarantined=event.qty)]
+        case StockTransferred():
+            return event.sku, [
+                Change(event.from_location, event.transfer_id, on_hand=-event.qty),
+                Change(event.to_location, event.transfer_id, on_hand=event.qty, leg=DESTINATION_LEG),
+            ]
+        case StockAdjusted():
+            return event.sku, [Change(event.location_id, event.adjustment_id, on_hand=event.delta)]
+        case StockIssued():
+            # A sale ships stock its order reserved: the reservation leaves with it.
+            reserved = ZERO if event.order_id is None else -event.qty
+            return event.sku, [
+                Change(event.location_id, event.issue_id, on_hand=-event.qty, reserved=reserved)
+            ]
+        case StockReserved():
+            return event.sku, [Change(event.location_id, event.order_id, reserved=event.qty)]
+        case ReservationReleased():
+            return event.sku, [Change(event.location_id, event.order_id, reserved=-event.qty)]
+        case LotReleased():
+            return event.sku, [Change(event.location_id, event.lot_id, quarantined=-event.qty)]
+        case LotRejected():
+            return event.sku, [
+                Change(event.location_id, event.lot_id, on_hand=-event.qty, quarantined=-event.qty)
+            ]
+    return None
+
+
+def movements_of(facts: Sequence[Fact]) -> list[Movement]:
+    """The ledger rows of a batch, each (event, location) once even if a fact came twice."""
+    rows: dict[tuple[str, str], Movement] = {}
+    for fact in facts:
+        found = changes_of(fact.event)
+        if found is None:
+            continue
+        sku, changes = found
+        env = fact.envelope
+        for change in changes:
+            rows[(env.id, change.location_id)] = Movement(
+                event_id=env.id,
+                location_id=change.location_id,
+                leg=change.leg,
+                sku=sku,
+                stream=env.stream,
+                version=env.version,
+                occurred_at=env.occurred_at,
+                type=env.type,
+                qty_change=change.on_hand,
+                quarantined_change=change.quarantined,
+                reserved_change=change.reserved,
+                document_id=change.document_id,
+            )
+    return list(rows.values())
