@@ -1,0 +1,28 @@
+"""The sales read model: what was booked, shipped and returned, against the targets set.
+
+``tables`` holds its DDL and batched apply, ``queries`` its reads, ``figures`` the pure
+arithmetic of periods and attainment.
+"""
+
+from __future__ import annotations
+
+from projections.sales.figures import Attainment, Days, business_days, period_span
+from projections.sales.queries import BASES, DIMENSIONS, Day, Period, attainment_of, daily
+from projections.sales.tables import Sales
+
+PROJECTION = Sales()
+
+__all__ = [
+    "BASES",
+    "DIMENSIONS",
+    "PROJECTION",
+    "Attainment",
+    "Day",
+    "Days",
+    "Period",
+    "Sales",
+    "attainment_of",
+    "business_days",
+    "daily",
+    "period_span",
+]

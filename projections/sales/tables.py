@@ -1,0 +1,193 @@
+"""The sales read model's tables and how each batch of facts lands in them.
+
+Rows are keyed by their event (order id and stream version, product sku, target stream and
+version) and only ever inserted, so a redelivered fact changes nothing and any split of the
+facts into batches yields the same tables. Every target version is kept, not just the
+latest, so that ``as_of`` can ask which target was in force at a past business time.
+
+Order events all live on the order's stream, where ``OrderPlaced`` comes first: a
+cancellation is priced at apply time from its own order's lines (inserted earlier in this
+batch or in an earlier one). Products arrive on another topic, so a line's category is
+joined at query time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from ledger.store import Connection, Fact, q
+from schemas.catalog import ProductRegistered
+from schemas.planning import SalesTargetSet
+from schemas.sales import OrderCancelled, OrderPlaced, OrderReturned, OrderShipped
+
+MoveRow = tuple[str, int, int, str, datetime, Decimal, Decimal]
+
+
+class Sales:
+    name: ClassVar[str] = "sales"
+    version: ClassVar[int] = 1
+    areas: ClassVar[tuple[str, ...]] = ("catalog", "sales", "planning")
+
+    def ddl(self, schema: str) -> str:
+        return f"""
+        CREATE TABLE IF NOT EXISTS {q(schema, "products")} (
+            sku text PRIMARY KEY,
+            category text NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS {q(schema, "orders")} (
+            order_id text PRIMARY KEY,
+            channel text NOT NULL,
+            team_id text NOT NULL,
+            placed_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS orders_by_placed_at ON {q(schema, "orders")} (placed_at);
+        CREATE TABLE IF NOT EXISTS {q(schema, "order_lines")} (
+            order_id text NOT NULL,
+            line_no integer NOT NULL,
+            sku text NOT NULL,
+            qty numeric NOT NULL,
+            unit_price numeric NOT NULL,
+            discount_pct numeric NOT NULL,
+            amount numeric NOT NULL,
+            PRIMARY KEY (order_id, line_no)
+        );
+        CREATE TABLE IF NOT EXISTS {q(schema, "order_moves")} (
+            order_id text NOT NULL,
+            version integer NOT NULL,
+            line_no integer NOT NULL,
+            kind text NOT NULL CHECK (kind IN ('shipped', 'returned', 'cancelled')),
+            occurred_at timestamptz NOT NULL,
+            qty numeric NOT NULL,
+            amount numeric NOT NULL,
+            PRIMARY KEY (order_id, version, line_no)
+        );
+        CREATE INDEX IF NOT EXISTS order_moves_by_occurred_at ON {q(schema, "order_moves")} (occurred_at);
+        CREATE TABLE IF NOT EXISTS {q(schema, "targets")} (
+            period text NOT NULL,
+            dimension text NOT NULL,
+            key text NOT NULL,
+            version integer NOT NULL,
+            occurred_at timestamptz NOT NULL,
+            amount numeric NOT NULL,
+            PRIMARY KEY (period, dimension, key, version)
+        );
+        """
+
+    async def apply(self, conn: Connection, schema: str, facts: Sequence[Fact]) -> None:
+        products: list[tuple[str, str]] = []
+        placed: list[tuple[OrderPlaced, datetime]] = []
+        moves: list[MoveRow] = []
+        cancelled: list[tuple[str, int, int, datetime, Decimal]] = []
+        targets: list[tuple[str, str, str, int, datetime, Decimal]] = []
+        for fact in facts:
+            event, envelope = fact.event, fact.envelope
+            at, version = envelope.occurred_at, envelope.version
+            match event:
+                case ProductRegistered():
+                    products.append((event.sku, event.category))
+                case OrderPlaced():
+                    placed.append((event, at))
+                case OrderShipped() | OrderReturned():
+                    kind = "shipped" if isinstance(event, OrderShipped) else "returned"
+                    moves += [
+                        (event.order_id, version, line.line_no, kind, at, line.qty, line.amount)
+                        for line in event.lines
+                    ]
+                case OrderCancelled():
+                    cancelled += [
+                        (event.order_id, version, line.line_no, at, line.qty) for line in event.lines
+                    ]
+                case SalesTargetSet():
+                    targets.append((event.period, event.dimension, event.key, version, at, event.amount))
+        await _insert_products(conn, schema, products)
+        await _insert_orders(conn, schema, placed)
+        await _insert_moves(conn, schema, moves)
+        await _insert_cancellations(conn, schema, cancelled)
+        await _insert_targets(conn, schema, targets)
+
+
+def _columns(rows: Sequence[tuple[object, ...]]) -> list[list[object]]:
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+async def _insert_products(conn: Connection, schema: str, rows: list[tuple[str, str]]) -> None:
+    if rows:
+        await conn.execute(
+            f"INSERT INTO {q(schema, 'products')} (sku, category) "
+            "SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+            *_columns(rows),
+        )
+
+
+async def _insert_orders(conn: Connection, schema: str, placed: list[tuple[OrderPlaced, datetime]]) -> None:
+    orders: list[tuple[str, str, str, datetime]] = []
+    lines: list[tuple[str, int, str, Decimal, Decimal, Decimal, Decimal]] = []
+    for event, at in placed:
+        orders.append((event.order_id, event.channel, event.team_id, at))
+        lines += [
+            (event.order_id, ln.line_no, ln.sku, ln.qty, ln.unit_price, ln.discount_pct, ln.amount)
+            for ln in event.lines
+        ]
+    if not orders:
+        return
+    await conn.execute(
+        f"INSERT INTO {q(schema, 'orders')} (order_id, channel, team_id, placed_at) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) ON CONFLICT DO NOTHING",
+        *_columns(orders),
+    )
+    await conn.execute(
+        f"INSERT INTO {q(schema, 'order_lines')} "
+        "(order_id, line_no, sku, qty, unit_price, discount_pct, amount) "
+        "SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::numeric[], $5::numeric[], "
+        "$6::numeric[], $7::numeric[]) ON CONFLICT DO NOTHING",
+        *_columns(lines),
+    )
+
+
+async def _insert_moves(conn: Connection, schema: str, rows: list[MoveRow]) -> None:
+    if rows:
+        await conn.execute(
+            f"INSERT INTO {q(schema, 'order_moves')} "
+            "(order_id, version, line_no, kind, occurred_at, qty, amount) "
+            "SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], "
+            "$5::timestamptz[], $6::numeric[], $7::numeric[]) ON CONFLICT DO NOTHING",
+            *_columns(rows),
+        )
+
+
+async def _insert_cancellations(
+    conn: Connection, schema: str, rows: list[tuple[str, int, int, datetime, Decimal]]
+) -> None:
+    """A cancelled quantity costs qty * net unit price, half-up to cents per line.
+
+    ``round(x, 0) * 0.01`` rounds ``x / 100`` to cents exactly (numeric division could lose
+    digits). A line the order does not have leaves the amount NULL, which the NOT NULL
+    constraint refuses, so the runtime parks the stream instead of dropping the line.
+    """
+    if rows:
+        await conn.execute(
+            f"INSERT INTO {q(schema, 'order_moves')} "
+            "(order_id, version, line_no, kind, occurred_at, qty, amount) "
+            "SELECT c.order_id, c.version, c.line_no, 'cancelled', c.occurred_at, c.qty, "
+            "round(c.qty * l.unit_price * (100 - l.discount_pct), 0) * 0.01 "
+            "FROM unnest($1::text[], $2::integer[], $3::integer[], $4::timestamptz[], $5::numeric[]) "
+            "AS c(order_id, version, line_no, occurred_at, qty) "
+            f"LEFT JOIN {q(schema, 'order_lines')} l ON l.order_id = c.order_id AND l.line_no = c.line_no "
+            "ON CONFLICT DO NOTHING",
+            *_columns(rows),
+        )
+
+
+async def _insert_targets(
+    conn: Connection, schema: str, rows: list[tuple[str, str, str, int, datetime, Decimal]]
+) -> None:
+    if rows:
+        await conn.execute(
+            f"INSERT INTO {q(schema, 'targets')} (period, dimension, key, version, occurred_at, amount) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::timestamptz[], "
+            "$6::numeric[]) ON CONFLICT DO NOTHING",
+            *_columns(rows),
+        )
