@@ -111,7 +111,9 @@ _EXACT_FLOAT_DIGITS: Final = 15  # any decimal of up to 15 significant digits su
 def _canonical(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("NaN and Infinity are not numbers here")
-    return value.copy_abs() if value.is_zero() else value
+    # Every zero is stored as plain 0: "-0" and "0e-9999" would otherwise keep their sign or a
+    # ten-thousand-digit spelling, and a tiny request could record a huge event.
+    return Decimal(0) if value.is_zero() else value
 
 
 def _from_float(value: float) -> Decimal:

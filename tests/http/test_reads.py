@@ -11,10 +11,10 @@ from .conftest import Api
 
 
 async def test_audit_reads_a_stream_whole_after_min_position(api: Api) -> None:
-    _, first = await api.command(
+    await api.command(
         "register-location", {"location_id": "WH-A", "name": "A", "kind": "warehouse"}
     )
-    status, body = await api.command(
+    status, _ = await api.command(
         "register-product", {"sku": "SKU-1", "name": "Widget", "uom": "ea", "category": "w"}
     )
     assert status == 201
