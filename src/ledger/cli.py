@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,7 +24,35 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the HTTP API, the writer and the projectors")
     schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
     schemas.add_argument("--out", type=Path, default=Path("schemas/json"), help="directory to write into")
+    _add_demo(commands)
     return parser
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="load a seeded demo history through the command path (run it before serve, not beside it)",
+        description="Generate a realistic, seeded history of a small company's operations over the last "
+        "days and submit it through the writer, command by command, as the HTTP API would. Run it before "
+        "`ledger serve`, never beside it: it claims the log's one writer, which fences a server running "
+        "on the same log. It loads only into an empty log, unless --force.",
+    )
+    demo.add_argument("--days", type=int, default=90, help="days of history, 1 to 3650 (default 90)")
+    demo.add_argument(
+        "--seed", type=int, default=7, help="same seed, days and --now: same history (default 7)"
+    )
+    demo.add_argument(
+        "--now", help="end the history at this RFC 3339 time instead of now (not in the future)"
+    )
+    when_not_empty = demo.add_mutually_exclusive_group()
+    when_not_empty.add_argument(
+        "--force", action="store_true", help="load even into a log that already holds events"
+    )
+    when_not_empty.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="when the log already holds events, load nothing and exit 0 (what deploy/serve.sh does)",
+    )
 
 
 def _serve(settings: Settings) -> int:
@@ -43,11 +72,63 @@ def _schemas(out: Path) -> int:
     return 0
 
 
+def _demo_now(value: str | None) -> datetime:
+    now = datetime.now(UTC)
+    if value is None:
+        return now
+    try:
+        chosen = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise UsageError(f"--now {value!r} is not an RFC 3339 time") from e
+    if chosen.tzinfo is None:
+        raise UsageError(f"--now {value!r} has no time zone")
+    if chosen > now:
+        raise UsageError(f"--now {value!r} lies in the future")
+    return chosen
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rich.console import Console
+
+    from ledger.demo import MAX_DAYS
+    from ledger.demo.progress import meter_for
+    from ledger.demo.runner import DemoFailed, LogNotEmpty, load_demo
+    from ledger.log import LogError
+
+    if not 1 <= args.days <= MAX_DAYS:
+        raise UsageError(f"--days must be from 1 to {MAX_DAYS}, not {args.days}")
+    now = _demo_now(args.now)
+    settings = Settings()
+    console = Console(stderr=True)
+    # On a terminal the progress bar tells how loading goes; info records would only break it up.
+    configure_logging("warning" if console.is_terminal else "info")
+    demo = load_demo(
+        settings, days=args.days, seed=args.seed, now=now, force=args.force, meter=meter_for(console)
+    )
+    try:
+        summary = asyncio.run(demo)
+    except LogNotEmpty as e:
+        if args.if_empty:
+            print(f"demo: the log already holds events ({e.held} messages); nothing loaded")
+            return 0
+        print(f"ledger: {e}", file=sys.stderr)
+        return 1
+    except (DemoFailed, LogError) as e:
+        print(f"ledger: demo failed: {e}", file=sys.stderr)
+        return 1
+    print(summary.report())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "schemas":
             return _schemas(args.out)
+        if args.command == "demo":
+            return _demo(args)
         settings = Settings()
         configure_logging()
         return _serve(settings)

@@ -1,0 +1,165 @@
+"""The generator's own books: what the ledger will know after each generated command.
+
+The generator decides every command against these books, in the order it emits them, so
+an order reserves only stock that is available, a shipment ships only what is reserved, a
+count never falls below what is held, and a complaint moves only along its life cycle.
+They mirror the rules of ``handlers`` without importing them: the tests check the two agree
+by deciding a whole generated history with the real handlers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+StockKey = tuple[str, str]
+
+
+@dataclass(slots=True)
+class Level:
+    on_hand: int = 0
+    quarantined: int = 0
+    reserved: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.quarantined - self.reserved
+
+    @property
+    def held(self) -> int:
+        """What a count may not go below: quarantined and reserved stock."""
+        return self.quarantined + self.reserved
+
+
+@dataclass(slots=True)
+class LineBook:
+    line_no: int
+    sku: str
+    ordered: int
+    amount: Decimal
+    shipped: int = 0
+    cancelled: int = 0
+    returned: int = 0
+
+    @property
+    def unshipped(self) -> int:
+        return self.ordered - self.shipped - self.cancelled
+
+    @property
+    def returnable(self) -> int:
+        return self.shipped - self.returned
+
+
+@dataclass(slots=True)
+class OrderBook:
+    order_id: str
+    customer_id: str
+    channel: str
+    fulfil_from: str
+    lines: list[LineBook]
+    cancelled: bool = False
+    shipments: int = 0
+    returns: int = 0
+
+    @property
+    def open_lines(self) -> list[LineBook]:
+        return [line for line in self.lines if line.unshipped > 0]
+
+    @property
+    def returnable_lines(self) -> list[LineBook]:
+        return [line for line in self.lines if line.returnable > 0]
+
+
+@dataclass(slots=True)
+class LotBook:
+    lot_id: str
+    sku: str
+    location_id: str
+    supplier_id: str
+    qty: int
+    quarantined: bool
+    received_at: datetime
+    inspections: int = 0
+
+
+@dataclass
+class Books:
+    levels: dict[StockKey, Level] = field(default_factory=dict)
+    inbound: dict[StockKey, int] = field(default_factory=dict)  # purchased, not yet received
+    lots: dict[str, LotBook] = field(default_factory=dict)
+    usable_lots: dict[StockKey, list[str]] = field(default_factory=dict)  # newest last
+    orders: dict[str, OrderBook] = field(default_factory=dict)
+    complaints: dict[str, str] = field(default_factory=dict)  # open, acknowledged, resolved
+    booked: defaultdict[tuple[str, str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    _numbers: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, prefix: str) -> str:
+        number = self._numbers.get(prefix, 10000) + 1
+        self._numbers[prefix] = number
+        return f"{prefix}-{number}"
+
+    def level(self, sku: str, location_id: str) -> Level:
+        return self.levels.setdefault((sku, location_id), Level())
+
+    # -- stock --------------------------------------------------------------------------------
+
+    def receive(self, lot: LotBook) -> None:
+        level = self.level(lot.sku, lot.location_id)
+        level.on_hand += lot.qty
+        key = (lot.sku, lot.location_id)
+        self.inbound[key] = max(0, self.inbound.get(key, 0) - lot.qty)
+        self.lots[lot.lot_id] = lot
+        if lot.quarantined:
+            level.quarantined += lot.qty
+        else:
+            self.usable_lots.setdefault(key, []).append(lot.lot_id)
+
+    def release(self, lot: LotBook) -> None:
+        self.level(lot.sku, lot.location_id).quarantined -= lot.qty
+        lot.quarantined = False
+        self.usable_lots.setdefault((lot.sku, lot.location_id), []).append(lot.lot_id)
+
+    def reject(self, lot: LotBook) -> None:
+        level = self.level(lot.sku, lot.location_id)
+        level.quarantined -= lot.qty
+        level.on_hand -= lot.qty
+        lot.quarantined = False
+
+    def transfer(self, sku: str, source: str, target: str, qty: int) -> None:
+        self.level(sku, source).on_hand -= qty
+        self.level(sku, target).on_hand += qty
+
+    def count(self, sku: str, location_id: str, counted: int) -> None:
+        self.level(sku, location_id).on_hand = counted
+
+    def issue(self, sku: str, location_id: str, qty: int) -> None:
+        self.level(sku, location_id).on_hand -= qty
+
+    # -- orders -------------------------------------------------------------------------------
+
+    def place(self, order: OrderBook) -> None:
+        self.orders[order.order_id] = order
+        for line in order.lines:
+            self.level(line.sku, order.fulfil_from).reserved += line.ordered
+
+    def ship(self, order: OrderBook, shipping: dict[int, int]) -> None:
+        order.shipments += 1
+        for line in order.lines:
+            qty = shipping.get(line.line_no, 0)
+            line.shipped += qty
+            level = self.level(line.sku, order.fulfil_from)
+            level.reserved -= qty
+            level.on_hand -= qty
+
+    def cancel(self, order: OrderBook) -> None:
+        order.cancelled = True
+        for line in order.open_lines:
+            self.level(line.sku, order.fulfil_from).reserved -= line.unshipped
+            line.cancelled += line.unshipped
+
+    def take_back(self, order: OrderBook, line: LineBook, qty: int, resaleable: bool) -> None:
+        line.returned += qty
+        if resaleable:
+            self.level(line.sku, order.fulfil_from).on_hand += qty
