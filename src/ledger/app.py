@@ -93,7 +93,12 @@ async def _writer(app: web.Application) -> AsyncIterator[None]:
 async def _projectors(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     runtime = ProjectorRuntime(
-        app[LOG], app[DB], projections.ALL, settings.topic_prefix, metrics=app[METRICS]
+        app[LOG],
+        app[DB],
+        projections.ALL,
+        settings.topic_prefix,
+        metrics=app[METRICS],
+        batch_size=settings.projector_batch,
     )
     await runtime.start()
     app[RUNTIME] = runtime

@@ -22,6 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description="An event-sourced ERP-lite ledger.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="run the HTTP API, the writer and the projectors")
+    commands.add_parser(
+        "project",
+        help="run only the projectors (no HTTP, no writer) until SIGTERM",
+        description="Follow the log into the read models, as serve does, without serving or writing. "
+        "Safe to kill at any moment: each batch commits with its checkpoint.",
+    )
     schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
     schemas.add_argument("--out", type=Path, default=Path("schemas/json"), help="directory to write into")
     _add_demo(commands)
@@ -61,6 +67,15 @@ def _serve(settings: Settings) -> int:
     from ledger.app import create_app
 
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _project(settings: Settings) -> int:
+    import asyncio
+
+    from ledger.projector.process import run_projectors
+
+    asyncio.run(run_projectors(settings))
     return 0
 
 
@@ -131,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         settings = Settings()
         configure_logging()
+        if args.command == "project":
+            return _project(settings)
         return _serve(settings)
     except ValidationError as e:
         first = e.errors()[0]

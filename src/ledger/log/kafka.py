@@ -125,7 +125,7 @@ class KafkaLog:
             async with asyncio.timeout(self._timeout * 3):
                 await producer.start()  # init_transactions: fences any earlier producer of this id
         except _FAILURES as e:
-            await _quietly(producer.stop())
+            await _stop(producer, producer.client)
             raise LogUnavailable(f"Kafka writer could not start: {e}") from e
         return KafkaWriter(self, producer)
 
@@ -148,7 +148,7 @@ class KafkaLog:
                 consumer.assign([KafkaTP(tp.topic, tp.partition) for tp in tps])
                 await consumer.seek_to_beginning()
         except _FAILURES as e:
-            await _quietly(consumer.stop())
+            await _stop(consumer, consumer._client)
             raise LogUnavailable(f"Kafka reader could not start: {e}") from e
         return KafkaReader(consumer, tps, self._timeout)
 
@@ -209,12 +209,12 @@ class KafkaWriter:
 
     async def _spend(self, reason: Exception) -> None:
         self._spent = reason
-        await _quietly(self._producer.stop())
+        await _stop(self._producer, self._producer.client)
 
     async def close(self) -> None:
         if self._spent is None:
             self._spent = LogUnavailable("writer closed")
-            await _quietly(self._producer.stop())
+            await _stop(self._producer, self._producer.client)
 
 
 class KafkaReader:
@@ -264,7 +264,19 @@ class KafkaReader:
         return Position({TopicPartition(k.topic, k.partition): v for k, v in ends.items()})
 
     async def close(self) -> None:
-        await _quietly(self._consumer.stop())
+        await _stop(self._consumer, self._consumer._client)
+
+
+async def _stop(component: AIOKafkaProducer | AIOKafkaConsumer, client: object) -> None:
+    """Stop a producer or consumer; if that fails or hangs (broker gone), close its client
+    anyway, so no connection or metadata task outlives it."""
+    try:
+        async with asyncio.timeout(5):
+            await component.stop()
+            return
+    except Exception:
+        pass
+    await _quietly(client.close())  # type: ignore[attr-defined]  # aiokafka's client is untyped
 
 
 async def _quietly(step: object) -> None:
