@@ -324,7 +324,7 @@ def _read_paths() -> dict[str, Any]:
                 "summary": summary,
                 "operationId": "read"
                 + path.replace("/", "_").replace("{", "").replace("}", "").replace("-", "_"),
-                "description": f"Needs the scope {scope}. The header X-Ledger-Position carries the position read.",
+                "description": f"Needs the scope {scope}. X-Ledger-Position carries the position read.",
                 "parameters": [*params, *_READ_COMMON],
                 "responses": {
                     "200": _json_response(summary, body),
