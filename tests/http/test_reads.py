@@ -11,9 +11,7 @@ from .conftest import Api
 
 
 async def test_audit_reads_a_stream_whole_after_min_position(api: Api) -> None:
-    await api.command(
-        "register-location", {"location_id": "WH-A", "name": "A", "kind": "warehouse"}
-    )
+    await api.command("register-location", {"location_id": "WH-A", "name": "A", "kind": "warehouse"})
     status, _ = await api.command(
         "register-product", {"sku": "SKU-1", "name": "Widget", "uom": "ea", "category": "w"}
     )
