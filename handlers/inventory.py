@@ -28,6 +28,7 @@ from schemas.inventory import (
     StockReserved,
     StockTransferred,
     TransferStock,
+    reason_code_of,
 )
 
 
@@ -118,7 +119,8 @@ def adjust_stock(state: WriteModel, command: AdjustStock) -> list[Event]:
             location_id=command.location_id,
             counted_qty=command.counted_qty,
             delta=command.counted_qty - level.on_hand,
-            reason=command.reason,
+            reason_code=command.reason_code or reason_code_of(command.reason),
+            note=command.reason,
         )
     ]
 

@@ -6,9 +6,11 @@ transfer is recorded once, on its source stream. Releasing or rejecting an inspe
 changes stock, so those events live here too although inspections belong to quality.
 """
 
-from typing import ClassVar, Literal, Self
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar, Final, Literal, Self
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
 from schemas.base import Command, Event
 from schemas.types import (
@@ -22,6 +24,31 @@ from schemas.types import (
 )
 
 IssueReason = Literal["production", "scrap", "sample"]
+
+AdjustmentReason = Literal["cycle_count", "damage", "shrinkage", "found", "correction", "other"]
+"""Why a count differed from the books (StockAdjusted v2 `reason_code`)."""
+
+# The mapping rule from a free-text reason to its code: the first rule with a keyword that
+# starts a word of the text, case-insensitively, wins; no keyword at all is `other`. Causes
+# come before `cycle_count`, so "cycle count: damaged packaging" is damage found by a count.
+# The adjust-stock handler (a command without `reason_code`) and the v1 -> v2 upcaster share
+# this rule, so an old event reads exactly as the same command would be recorded today. It
+# is part of what v1 data means once upcast: change it only together with a new version.
+_REASON_RULES: Final[tuple[tuple[AdjustmentReason, re.Pattern[str]], ...]] = (
+    ("damage", re.compile(r"\b(damage|broken|spoil)", re.IGNORECASE)),
+    ("shrinkage", re.compile(r"\b(shrink|theft|stolen|missing|lost)", re.IGNORECASE)),
+    ("correction", re.compile(r"\b(correct|error|mistake)", re.IGNORECASE)),
+    ("found", re.compile(r"\bfound", re.IGNORECASE)),
+    ("cycle_count", re.compile(r"\b(count|stocktake)", re.IGNORECASE)),
+)
+
+
+def reason_code_of(reason: str) -> AdjustmentReason:
+    """The code a free-text adjustment reason maps to (see `_REASON_RULES`); else `other`."""
+    for code, keywords in _REASON_RULES:
+        if keywords.search(reason):
+            return code
+    return "other"
 
 
 def stock_stream(sku: str, location_id: str) -> str:
@@ -60,7 +87,12 @@ class TransferStock(Command):
 
 
 class AdjustStock(Command):
-    """A physical count: the ledger records the difference from what it expected."""
+    """A physical count: the ledger records the difference from what it expected.
+
+    `reason` is free text, kept whole as the event's note. `reason_code` classifies it; when
+    absent it is read from the reason's words: damage, shrinkage, correction, found or cycle
+    count, else other.
+    """
 
     command_name: ClassVar[str] = "adjust-stock"
     area: ClassVar[str] = "inventory"
@@ -70,6 +102,7 @@ class AdjustStock(Command):
     location_id: Identifier
     counted_qty: NonNegativeQty
     reason: Text
+    reason_code: AdjustmentReason | None = None
 
 
 class IssueStock(Command):
@@ -132,7 +165,12 @@ class StockTransferred(Event):
         return stock_stream(self.sku, self.from_location)
 
 
-class StockAdjusted(Event):
+# StockAdjusted as first recorded, with only a free-text reason. Never written any more: kept
+# so stored v1 data validates as what it is before `upcast_stock_adjusted_v1_v2`. No docstring
+# and the type's title, not this class's name, keep its published JSON Schema byte for byte.
+class StockAdjustedV1(Event):
+    model_config = ConfigDict(title="StockAdjusted")
+
     type: Literal["StockAdjusted"] = "StockAdjusted"
 
     adjustment_id: Identifier
@@ -144,6 +182,36 @@ class StockAdjusted(Event):
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)
+
+
+class StockAdjusted(Event):
+    """A count booked the difference `delta` to on_hand; why, as a code and an optional note."""
+
+    schema_version: ClassVar[int] = 2
+
+    type: Literal["StockAdjusted"] = "StockAdjusted"
+
+    adjustment_id: Identifier
+    sku: Identifier
+    location_id: Identifier
+    counted_qty: NonNegativeQty
+    delta: Quantity
+    reason_code: AdjustmentReason
+    note: Text | None = None
+
+    def stream(self) -> str:
+        return stock_stream(self.sku, self.location_id)
+
+
+def upcast_stock_adjusted_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """StockAdjusted v1 data as v2: the reason's code by `reason_code_of`, the whole text as note.
+
+    Pure (a new dict, the input untouched); only ever given v1 data that validated as v1.
+    """
+    lifted = {name: value for name, value in data.items() if name != "reason"}
+    lifted["reason_code"] = reason_code_of(data["reason"])
+    lifted["note"] = data["reason"]
+    return lifted
 
 
 class StockIssued(Event):
@@ -225,6 +293,7 @@ EVENTS: tuple[type[Event], ...] = (
     StockReceived,
     StockQuarantined,
     StockTransferred,
+    StockAdjustedV1,
     StockAdjusted,
     StockIssued,
     StockReserved,
@@ -232,3 +301,7 @@ EVENTS: tuple[type[Event], ...] = (
     LotReleased,
     LotRejected,
 )
+UPCASTERS: tuple[tuple[str, int, Callable[[dict[str, Any]], dict[str, Any]]], ...] = (
+    ("StockAdjusted", 1, upcast_stock_adjusted_v1_v2),
+)
+"""(type, from_version, upcaster) for every old event version of this area."""

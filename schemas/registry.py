@@ -115,7 +115,15 @@ class EventRegistry:
         return latest, current
 
     def parse(self, type_: str, version: int, data: Mapping[str, Any]) -> Event:
-        """Upcast, then validate against the latest class; a ValidationError means bad data."""
+        """Validate, upcast, validate against the latest class; a ValidationError means bad data.
+
+        Old data is first checked against the class of its own version when that class is still
+        registered, so upcasters only ever see well-formed input and a fault names the version
+        the event was written at.
+        """
+        stored = self.events.get((type_, version))
+        if stored is not None and version != self.latest_version(type_):
+            stored.model_validate(data)
         latest, current = self.upcast(type_, version, data)
         return self.events[(type_, latest)].model_validate(current)
 
@@ -129,8 +137,15 @@ def _commands(classes: Iterable[type[Command]]) -> Mapping[str, type[Command]]:
     return MappingProxyType(table)
 
 
+def _events() -> EventRegistry:
+    registry = EventRegistry(cls for module in _MODULES for cls in module.EVENTS)
+    for type_, from_version, fn in inventory.UPCASTERS:
+        registry.register_upcaster(type_, from_version, fn)
+    return registry
+
+
 COMMANDS: Final = _commands(cls for module in _MODULES for cls in module.COMMANDS)
-_EVENTS: Final = EventRegistry(cls for module in _MODULES for cls in module.EVENTS)
+_EVENTS: Final = _events()
 EVENTS: Final = _EVENTS.events
 
 

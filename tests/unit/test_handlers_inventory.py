@@ -174,24 +174,31 @@ def test_a_transfer_id_is_used_once() -> None:
 # adjust-stock ----------------------------------------------------------------------------
 
 
-def count(counted: str | int, adjustment_id: str = "A-1") -> AdjustStock:
-    return AdjustStock(
-        adjustment_id=adjustment_id,
-        sku="SKU-1",
-        location_id="WH-A",
-        counted_qty=D(counted),
-        reason="cycle count",
+def count(counted: str | int, adjustment_id: str = "A-1", **extra: str) -> AdjustStock:
+    return AdjustStock.model_validate(
+        {
+            "adjustment_id": adjustment_id,
+            "sku": "SKU-1",
+            "location_id": "WH-A",
+            "counted_qty": D(counted),
+            "reason": "cycle count",
+            **extra,
+        }
     )
 
 
-def adjusted(counted: str | int, delta: str | int, adjustment_id: str = "A-1") -> StockAdjusted:
-    return StockAdjusted(
-        adjustment_id=adjustment_id,
-        sku="SKU-1",
-        location_id="WH-A",
-        counted_qty=D(counted),
-        delta=D(delta),
-        reason="cycle count",
+def adjusted(counted: str | int, delta: str | int, adjustment_id: str = "A-1", **extra: str) -> StockAdjusted:
+    return StockAdjusted.model_validate(
+        {
+            "adjustment_id": adjustment_id,
+            "sku": "SKU-1",
+            "location_id": "WH-A",
+            "counted_qty": D(counted),
+            "delta": D(delta),
+            "reason_code": "cycle_count",
+            "note": "cycle count",
+            **extra,
+        }
     )
 
 
@@ -211,6 +218,22 @@ def test_a_count_of_a_never_stocked_place_starts_from_zero() -> None:
 def test_a_count_may_equal_what_is_held() -> None:
     state = given(*SITES, received(10), reserved(3), quarantined(2)).when(count(5)).then(adjusted(5, -5))
     assert level(state) == (D(5), D(2), D(3), ZERO)
+
+
+def test_a_count_without_a_reason_code_reads_it_from_the_reason_and_keeps_the_text() -> None:
+    text = "Pallet dropped, cartons damaged"
+    given(*SITES, received(10)).when(count(8, reason=text)).then(
+        adjusted(8, -2, reason_code="damage", note=text)
+    )
+    given(*SITES, received(10)).when(count(10, reason="audit")).then(
+        adjusted(10, 0, reason_code="other", note="audit")
+    )
+
+
+def test_a_given_reason_code_wins_over_the_reason_text() -> None:
+    given(*SITES, received(10)).when(count(9, reason="cycle count", reason_code="shrinkage")).then(
+        adjusted(9, -1, reason_code="shrinkage")
+    )
 
 
 def test_a_count_below_quarantined_plus_reserved_is_refused() -> None:

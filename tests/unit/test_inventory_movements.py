@@ -38,7 +38,9 @@ AT_A = {"sku": "SKU-1", "location_id": "WH-A"}
             Change("WH-A", "L-1", quarantined=D(7)),
         ),
         (
-            StockAdjusted(adjustment_id="A-1", counted_qty=D(3), delta=D(-4), reason="count", **AT_A),
+            StockAdjusted(
+                adjustment_id="A-1", counted_qty=D(3), delta=D(-4), reason_code="cycle_count", **AT_A
+            ),
             Change("WH-A", "A-1", on_hand=D(-4)),
         ),
         (
@@ -103,7 +105,7 @@ def fact(event: Event, stream: str, version: int) -> Fact:
     envelope = Envelope(
         id=f"{stream}#{version}",
         type=event.type,
-        schema_version=1,
+        schema_version=event.schema_version,
         stream=stream,
         version=version,
         occurred_at=T0,

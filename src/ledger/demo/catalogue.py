@@ -166,10 +166,11 @@ CANCEL_REASONS: Final = (
 )
 BACKORDER_CANCEL_REASON: Final = "Customer cancelled the back-ordered remainder"
 
-COUNT_REASON: Final = "Weekly cycle count"
-FOUND_REASON: Final = "Weekly cycle count: misplaced stock found"
+# Count outcomes as (adjust-stock reason_code, reason text).
+COUNT_REASON: Final = ("cycle_count", "Weekly cycle count")
+FOUND_REASON: Final = ("found", "Weekly cycle count: misplaced stock found")
 SHRINK_REASONS: Final = (
-    "Weekly cycle count: damaged packaging written off",
-    "Weekly cycle count: picking error corrected",
-    "Weekly cycle count: shrinkage",
+    ("damage", "Weekly cycle count: damaged packaging written off"),
+    ("correction", "Weekly cycle count: picking error corrected"),
+    ("shrinkage", "Weekly cycle count: shrinkage"),
 )

@@ -171,15 +171,16 @@ def cycle_count(sim: Sim, when: datetime, *, sku: str, location_id: str) -> None
     delta = sim.rng.choices(deltas, weights)[0]
     counted = max(level.on_hand + delta, level.held)
     if counted < level.on_hand:
-        reason = sim.rng.choice(SHRINK_REASONS)
+        code, reason = sim.rng.choice(SHRINK_REASONS)
     else:
-        reason = FOUND_REASON if counted > level.on_hand else COUNT_REASON
+        code, reason = FOUND_REASON if counted > level.on_hand else COUNT_REASON
     body = {
         "adjustment_id": sim.books.next_id("CC"),
         "sku": sku,
         "location_id": location_id,
         "counted_qty": str(counted),
         "reason": reason,
+        "reason_code": code,
     }
     sim.emit(when, "adjust-stock", body)
     sim.books.count(sku, location_id, counted)
