@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import WriteModel, decide, evolve
-from ledger.envelope import Envelope
-from ledger.store import Fact, q
+from ledger.store import Fact
 from projections.inventory import PROJECTION
-from schemas import area_of_stream, parse_command
+from tests.support import projecting
+from tests.support.projecting import facts_from, interleaved
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 TABLES = ("movements", "levels", "products", "reorder_policies")
@@ -128,73 +124,18 @@ COMMANDS: list[tuple[int, str, dict[str, Any]]] = [
 ]
 
 
-def history() -> list[Fact]:
-    """The facts the writer would have logged for COMMANDS, in log order."""
-    state = WriteModel()
-    facts: list[Fact] = []
-    versions: dict[str, int] = {}
-    for minutes, name, body in COMMANDS:
-        for event in decide(state, parse_command(name, body)):
-            evolve(state, event)
-            stream = event.stream()
-            versions[stream] = versions.get(stream, 0) + 1
-            envelope = Envelope(
-                id=str(uuid.UUID(int=len(facts) + 1)),
-                type=event.type,
-                schema_version=event.schema_version,
-                stream=stream,
-                version=versions[stream],
-                occurred_at=T0 + timedelta(minutes=minutes),
-                recorded_at=T0 + timedelta(days=1, seconds=len(facts)),
-                actor="tester",
-                correlation_id="c",
-                causation_id="c",
-                idempotency_key=None,
-                prevhash="",
-                hash="",
-                data=event.data(),
-            )
-            facts.append(Fact(f"t.{area_of_stream(stream)}", 0, len(facts), envelope, event))
-    return facts
-
-
-FACTS = history()
-
-
-def interleaved(facts: list[Fact], priority: Sequence[int]) -> list[Fact]:
-    """Facts reordered by ``priority``, yet every stream's facts kept in their stream order."""
-    shuffled = [f for _, f in sorted(zip(priority, facts, strict=True), key=lambda pair: pair[0])]
-    queues: dict[str, list[Fact]] = {}
-    for f in facts:
-        queues.setdefault(f.envelope.stream, []).append(f)
-    return [queues[f.envelope.stream].pop(0) for f in shuffled]
+FACTS = facts_from((T0 + timedelta(minutes=offset), name, body) for offset, name, body in COMMANDS)
 
 
 async def project(dsn: str, batches: list[list[Fact]]) -> dict[str, list[str]]:
-    """Apply the batches into a fresh schema, each in its own transaction; every table's rows."""
-    schema = f"rm_test_inventory_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f"CREATE SCHEMA {q(schema)}")
-        await conn.execute(PROJECTION.ddl(schema))
-        for batch in batches:
-            async with conn.transaction():
-                await PROJECTION.apply(conn, schema, batch)
-        return {
-            table: [
-                r[0]
-                for r in await conn.fetch(f"SELECT row_to_json(t)::text FROM {q(schema, table)} t ORDER BY 1")
-            ]
-            for table in TABLES
-        }
-    finally:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {q(schema)} CASCADE")
-        await conn.close()
+    return await projecting.project(dsn, PROJECTION, batches)
 
 
 @pytest.fixture(scope="module")
 async def reference(pg_dsn: str) -> dict[str, list[str]]:
-    return await project(pg_dsn, [FACTS])
+    contents = await project(pg_dsn, [FACTS])
+    assert set(contents) == set(TABLES)
+    return contents
 
 
 async def test_one_batch_holds_the_levels_worked_out_by_hand(reference: dict[str, list[str]]) -> None:

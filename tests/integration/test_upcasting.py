@@ -9,28 +9,26 @@ appends the next count as v2, continuing their hash chain.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from ledger.envelope import Envelope, chain_breaks
 from ledger.log import EventLog, Record
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
-from ledger.store import Fact, q
+from ledger.store import Fact
 from ledger.writer import Writer
 from projections.inventory import PROJECTION
 from schemas import area_of_stream, parse_event
+from tests.support import projecting
 from tests.support.commands import request
 from tests.support.golden import golden_events
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ("movements", "levels", "products", "reorder_policies")
 GOLDEN = golden_events()
 
 
@@ -46,24 +44,7 @@ def as_v2(envelope: Envelope) -> Envelope:
 
 
 async def project(dsn: str, facts: list[Fact]) -> dict[str, list[str]]:
-    """Apply the facts into a fresh schema; every table's rows as JSON text, sorted."""
-    schema = f"rm_test_upcast_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f"CREATE SCHEMA {q(schema)}")
-        await conn.execute(PROJECTION.ddl(schema))
-        async with conn.transaction():
-            await PROJECTION.apply(conn, schema, facts)
-        return {
-            table: [
-                r[0]
-                for r in await conn.fetch(f"SELECT row_to_json(t)::text FROM {q(schema, table)} t ORDER BY 1")
-            ]
-            for table in TABLES
-        }
-    finally:
-        await conn.execute(f"DROP SCHEMA IF EXISTS {q(schema)} CASCADE")
-        await conn.close()
+    return await projecting.project(dsn, PROJECTION, [facts])
 
 
 async def test_golden_v1_facts_project_like_the_same_events_written_as_v2(pg_dsn: str) -> None:
