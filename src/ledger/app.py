@@ -27,6 +27,7 @@ from ledger.http import (
     read_quality,
     read_sales,
     read_service,
+    rebuild,
 )
 from ledger.http.auth import ADMIN, SCOPES, TOKENS, TokenStore
 from ledger.http.keys import DB, LOG, METRICS, RUNTIME, SETTINGS, WRITER
@@ -119,4 +120,5 @@ def create_app(settings: Settings) -> web.Application:
     read_quality.add_routes(app)
     read_service.add_routes(app)
     read_audit.add_routes(app)
+    rebuild.add_routes(app)
     return app

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
+from ledger.http import rebuild
 from schemas import COMMANDS
 
 _REF = "#/components/schemas/{model}"
@@ -441,6 +442,6 @@ def document() -> dict[str, Any]:
             "description": "An event-sourced ERP-lite ledger: commands in, read models out.",
         },
         "security": [{"bearer": []}],
-        "paths": {**_command_paths(), **_other_paths(), **_read_paths()},
+        "paths": {**_command_paths(), **_other_paths(), **_read_paths(), **rebuild.openapi_paths()},
         "components": _components(),
     }

@@ -3,8 +3,9 @@
 Messages keep Kafka's shape (topic, partition, offset, key, headers, value). One row per
 writer name holds the fencing epoch; every append locks it and checks it, which also
 serialises appends, so offsets are gapless and commit in order. Readers are woken by
-LISTEN/NOTIFY. Event ids are unique, so an append retried after a lost commit reply is
-recognised instead of written twice.
+LISTEN/NOTIFY. Event ids are unique within a topic, so an append retried after a lost commit
+reply is recognised instead of written twice. Several logs (topic prefixes) may share one
+database, and one may hold a copy of another (``ledger import``): ids repeat across logs.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.messages (
     appended_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (topic, partition, "offset")
 );
-CREATE UNIQUE INDEX IF NOT EXISTS messages_event_id ON {SCHEMA}.messages (event_id);
+DROP INDEX IF EXISTS {SCHEMA}.messages_event_id;
+CREATE UNIQUE INDEX IF NOT EXISTS messages_topic_event_id ON {SCHEMA}.messages (topic, event_id);
 CREATE TABLE IF NOT EXISTS {SCHEMA}.partitions (
     topic text NOT NULL,
     partition integer NOT NULL,
@@ -230,14 +232,24 @@ class PostgresLog:
             await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
         return records
 
-    async def _find(self, event_ids: list[str]) -> list[Record]:
+    async def _find(self, events: Sequence[Envelope]) -> list[Record]:
         async with self._acquire() as conn:
             rows = await conn.fetch(
-                f"SELECT m.* FROM unnest($1::text[]) WITH ORDINALITY AS i(event_id, n) "
-                f"JOIN {SCHEMA}.messages m USING (event_id) ORDER BY i.n",
-                event_ids,
+                f"SELECT m.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(topic, event_id, n) "
+                f"JOIN {SCHEMA}.messages m USING (topic, event_id) ORDER BY i.n",
+                [self.topic_for(e.stream) for e in events],
+                [e.id for e in events],
             )
         return [_record(r) for r in rows]
+
+    async def discard(self) -> None:
+        """Delete every message and offset of this log's topics, and its writer epoch: for the
+        scratch logs that ``ledger replay --source`` fills from an export, never a live one."""
+        async with self._acquire() as conn, conn.transaction():
+            topics = list(self.topics)
+            await conn.execute(f"DELETE FROM {SCHEMA}.messages WHERE topic = any($1::text[])", topics)
+            await conn.execute(f"DELETE FROM {SCHEMA}.partitions WHERE topic = any($1::text[])", topics)
+            await conn.execute(f"DELETE FROM {SCHEMA}.writer_epochs WHERE name = $1", self._topology.prefix)
 
     async def _read(self, position: Position, tps: list[TopicPartition], limit: int) -> list[Record]:
         async with self._acquire() as conn:
@@ -286,7 +298,7 @@ class PostgresWriter:
 
     async def _already_appended(self, events: Sequence[Envelope]) -> list[Record]:
         """An earlier attempt of this very batch committed: answer with its records."""
-        found = await self._log._find([e.id for e in events])
+        found = await self._log._find(events)
         if len(found) != len(events):
             raise LookupError("batch not in the log")
         return found

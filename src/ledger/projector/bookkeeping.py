@@ -95,3 +95,41 @@ async def set_live(conn: Connection, projection: str, schema: str, version: int)
         schema,
         version,
     )
+
+
+async def parked_count(conn: Connection, projector: str) -> int:
+    return int(await conn.fetchval(f"SELECT count(*) FROM {SCHEMA}.parked WHERE projector = $1", projector))
+
+
+async def hand_over(
+    conn: Connection, projection: str, schema: str, version: int, source: str, target: str
+) -> tuple[str, int] | None:
+    """Make ``schema`` the live tables of ``projection``: projector ``source``'s checkpoint and
+    parked messages (those of a rebuild into ``schema``) become projector ``target``'s, whose
+    own are dropped. Run it inside a transaction; answers the live row it replaced."""
+    previous = await live_schema(conn, projection)
+    for table in ("checkpoints", "parked"):
+        await conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE projector = $1", target)
+        await conn.execute(f"UPDATE {SCHEMA}.{table} SET projector = $2 WHERE projector = $1", source, target)
+    await set_live(conn, projection, schema, version)
+    return previous
+
+
+async def forget(conn: Connection, projector: str) -> None:
+    """Drop a finished scratch projector's checkpoint and parked messages."""
+    for table in ("checkpoints", "parked"):
+        await conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE projector = $1", projector)
+
+
+async def parked_rows(conn: Connection, projector: str, limit: int) -> list[str]:
+    """The first parked messages of a projector, one line each: where, which event, why."""
+    rows = await conn.fetch(
+        f'SELECT topic, partition, "offset", stream, event_id, reason FROM {SCHEMA}.parked '
+        'WHERE projector = $1 ORDER BY topic, partition, "offset" LIMIT $2',
+        projector,
+        limit,
+    )
+    return [
+        f"{r['topic']}[{r['partition']}]@{r['offset']} {r['event_id'] or '-'} {r['stream']}: {r['reason']}"
+        for r in rows
+    ]

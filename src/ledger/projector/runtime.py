@@ -8,7 +8,13 @@ stream's rows. Other streams go on. Nothing is dropped silently.
 
 Read-your-writes: ``wait_for`` blocks until a projector has applied a position.
 A projection whose version changed builds in a new schema from offset 0 while readers keep
-the old one, and is swapped in when it has caught up (blue/green).
+the old one, and is swapped in when it has caught up (blue/green). A rebuild of the same
+version (``ledger replay``, ``POST /v1/projections/{name}/rebuild``) builds in a scratch
+runtime and is handed over with ``adopt``: the live row then names the rebuilt schema, and
+every projector of that version writes and reads there from then on, after a restart too.
+
+Every live runtime holds a shared advisory lock per projection it follows (``locks``), so a
+replay in another process can tell that it must not swap tables under a running projector.
 """
 
 from __future__ import annotations
@@ -22,15 +28,22 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from ledger.log import EventLog, LogError, Position, Record
+from ledger.log import EventLog, LogError, LogReader, Position, Record
 from ledger.metrics import Metrics
 from ledger.projector import bookkeeping
+from ledger.projector.locks import Follower
 from ledger.store import Connection, Fact, Projection, schema_name
 from schemas import parse_event
 
 log = structlog.get_logger("ledger.projector")
 
 ParkRow = tuple[str, int, int, str, str | None, str | None, str]
+_HELD = "an earlier message of this stream is parked"
+
+
+def projector_key(prefix: str, name: str, version: int, scratch: str = "") -> str:
+    """The projector's name in the checkpoint and parked tables."""
+    return f"{prefix}:{name}:v{version}" + (f":{scratch}" if scratch else "")
 
 
 @dataclass(frozen=True)
@@ -51,10 +64,9 @@ class _Projector:
         self.runtime = runtime
         self.projection = projection
         scratch = runtime.scratch
-        self.key = f"{runtime.prefix}:{projection.name}:v{projection.version}" + (
-            f":{scratch}" if scratch else ""
-        )
+        self.key = projector_key(runtime.prefix, projection.name, projection.version, scratch)
         self.schema = schema_name(runtime.prefix, projection.name, projection.version, scratch=scratch)
+        self.until: Position | None = None  # apply nothing at or past this position (a compare)
         self.topics = tuple(f"{runtime.prefix}.{area}" for area in projection.areas)
         self.position = Position.empty()
         self.end = Position.empty()
@@ -66,6 +78,12 @@ class _Projector:
         self.read_schema = self.schema  # the live tables: the previous version's while this one builds
         self._parked_streams: set[str] = set()
         self._moved = asyncio.Condition()
+        self._turn = asyncio.Lock()  # held for each step of ``run``; ``adopt`` takes it to pause
+        self._reseek = False
+
+    @property
+    def live_name(self) -> str:
+        return f"{self.runtime.prefix}:{self.projection.name}"
 
     def mine(self, position: Position) -> Position:
         return Position({tp: o for tp, o in position.items() if tp.topic in self.topics})
@@ -75,26 +93,22 @@ class _Projector:
         return self.position.lag_behind(self.end)
 
     async def prepare(self, conn: Connection) -> None:
+        live = None if self.runtime.scratch else await bookkeeping.live_schema(conn, self.live_name)
+        if live is not None and live[1] == self.projection.version:
+            self.schema = live[0]  # a rebuild of this version was swapped in: it is this version's tables
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         if ddl := self.projection.ddl(self.schema).strip():
             await conn.execute(ddl)
         self.position = await bookkeeping.load_checkpoint(conn, self.key)
         self._parked_streams = await bookkeeping.parked_streams(conn, self.key)
-        self.parked = int(
-            await conn.fetchval(
-                f"SELECT count(*) FROM {bookkeeping.SCHEMA}.parked WHERE projector = $1", self.key
-            )
-        )
-        if self.runtime.scratch:  # a scratch rebuild is never swapped in: it is only compared
+        self.parked = await bookkeeping.parked_count(conn, self.key)
+        if self.runtime.scratch:  # a scratch rebuild swaps in only when handed over (``adopt``)
             self.live = True
             return
-        live = await bookkeeping.live_schema(conn, f"{self.runtime.prefix}:{self.projection.name}")
         self.live = live is None or live[0] == self.schema
         self.read_schema = self.schema if live is None else live[0]
         if live is None:
-            await bookkeeping.set_live(
-                conn, f"{self.runtime.prefix}:{self.projection.name}", self.schema, self.projection.version
-            )
+            await bookkeeping.set_live(conn, self.live_name, self.schema, self.projection.version)
 
     async def run(self) -> None:
         runtime = self.runtime
@@ -102,22 +116,61 @@ class _Projector:
         try:
             await reader.seek(self.position)
             while not runtime.stopping:
-                try:
-                    records = await reader.read(max_records=runtime.batch_size, timeout=0.25)
-                    if records:
-                        await self._apply(records, reader.position)
-                    else:
-                        await self._moved_to(reader.position)
-                    if not self.live and self.position.covers(self.mine(self.end)) and self.end:
-                        await self._swap_in()
-                    self.last_error = None
-                except (LogError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
-                    self.last_error = repr(e)
-                    log.warning("projector_retrying", projector=self.key, error=repr(e))
-                    await asyncio.sleep(1.0)
-                    await reader.seek(self.position)  # re-read what was not committed
+                async with self._turn:
+                    await self._step(reader)
         finally:
             await reader.close()
+
+    async def _step(self, reader: LogReader) -> None:
+        try:
+            if self._reseek:
+                self._reseek = False
+                await reader.seek(self.position)
+            if self.until is not None and self.position.covers(self.mine(self.until)):
+                await asyncio.sleep(0.1)  # held where the compared tables stand
+                return
+            records = await reader.read(max_records=self.runtime.batch_size, timeout=0.25)
+            position = reader.position
+            if self.until is not None:
+                until = self.until
+                records = [r for r in records if r.offset < until.get_offset(r.tp)]
+                position = Position({tp: min(o, until.get_offset(tp)) for tp, o in position.items()})
+            if records:
+                await self._apply(records, position)
+            else:
+                await self._moved_to(position)
+            if not self.live and self.position.covers(self.mine(self.end)) and self.end:
+                await self._swap_in()
+            self.last_error = None
+        except (LogError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+            self.last_error = repr(e)
+            log.warning("projector_retrying", projector=self.key, error=repr(e))
+            await asyncio.sleep(1.0)
+            await reader.seek(self.position)  # re-read what was not committed
+
+    def hold_at(self, until: Position) -> None:
+        self.until = until
+        self._reseek = True  # the reader may have read past the old bound
+
+    async def take_over(self, rebuild: _Projector, timeout: float) -> str | None:
+        """Pause between batches, let ``rebuild`` reach this position, and go on in its tables."""
+        async with self._turn:
+            if not await rebuild.wait_for(self.position, timeout):
+                raise TimeoutError(f"the rebuild of {self.projection.name} did not catch up in {timeout} s")
+            await rebuild.runtime.stop()
+            async with self.runtime.pool.acquire() as conn, conn.transaction():
+                previous = await bookkeeping.hand_over(
+                    conn, self.live_name, rebuild.schema, self.projection.version, rebuild.key, self.key
+                )
+                self.position = await bookkeeping.load_checkpoint(conn, self.key)
+                self._parked_streams = await bookkeeping.parked_streams(conn, self.key)
+                self.parked = await bookkeeping.parked_count(conn, self.key)
+            # One assignment, no await between: every read from here on goes to the new tables.
+            self.schema = self.read_schema = rebuild.schema
+            self.live, self._reseek = True, True
+            await self._moved_to(self.position)
+        log.info("projection_rebuild_adopted", projector=self.key, schema=self.schema, replaced=previous)
+        return None if previous is None else previous[0]
 
     async def _moved_to(self, position: Position) -> None:
         async with self._moved:
@@ -128,30 +181,17 @@ class _Projector:
         facts: list[Fact] = []
         parked: list[ParkRow] = []
         for record in records:
-            stream = record.key.decode(errors="replace")
+            stream, seq = record.key.decode(errors="replace"), (record.topic, record.partition, record.offset)
             try:
                 envelope = record.envelope()
                 stream = envelope.stream
                 if stream in self._parked_streams:
-                    reason = "an earlier message of this stream is parked"
-                    parked.append(
-                        (
-                            record.topic,
-                            record.partition,
-                            record.offset,
-                            stream,
-                            envelope.id,
-                            envelope.type,
-                            reason,
-                        )
-                    )
+                    parked.append((*seq, stream, envelope.id, envelope.type, _HELD))
                     continue
                 event = parse_event(envelope.type, envelope.schema_version, envelope.data)
             except Exception as e:  # unreadable: park it and hold its stream
                 self._parked_streams.add(stream)
-                parked.append(
-                    (record.topic, record.partition, record.offset, stream, None, None, f"unreadable: {e}")
-                )
+                parked.append((*seq, stream, None, None, f"unreadable: {e}"))
                 continue
             facts.append(Fact(record.topic, record.partition, record.offset, envelope, event))
         return facts, parked
@@ -192,9 +232,7 @@ class _Projector:
         for fact in facts:
             env = fact.envelope
             if env.stream in self._parked_streams:
-                parked.append(
-                    (*fact.seq, env.stream, env.id, env.type, "an earlier message of this stream is parked")
-                )
+                parked.append((*fact.seq, env.stream, env.id, env.type, _HELD))
                 continue
             try:
                 async with conn.transaction():
@@ -268,6 +306,7 @@ class ProjectorRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._start_end = Position.empty()
         self._started_caught_up = False
+        self.locks = Follower(pool)
 
     @property
     def started_caught_up(self) -> bool:
@@ -280,6 +319,8 @@ class ProjectorRuntime:
 
     async def start(self) -> None:
         self._start_end = await self.log.end_position()
+        if not self.scratch:
+            await self.locks.follow([p.live_name for p in self._projectors.values()])
         async with self.pool.acquire() as conn:
             await bookkeeping.setup(conn)
             for projector in self._projectors.values():
@@ -295,6 +336,7 @@ class ProjectorRuntime:
         for task in self._tasks[-1:]:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.locks.close()
 
     def __contains__(self, name: str) -> bool:
         return name in self._projectors
@@ -307,6 +349,29 @@ class ProjectorRuntime:
 
     def position(self, name: str) -> Position:
         return self._projectors[name].position
+
+    def key(self, name: str) -> str:
+        return self._projectors[name].key
+
+    def live(self, name: str) -> bool:
+        """The projector writes the live tables (it is not building a new version beside them)."""
+        return self._projectors[name].live
+
+    def hold_at(self, name: str, until: Position) -> None:
+        """Apply nothing at or past ``until``: a scratch rebuild stops where compared tables stand."""
+        self._projectors[name].hold_at(until)
+
+    async def adopt(self, name: str, rebuild: ProjectorRuntime, *, timeout: float = 60.0) -> str | None:
+        """Hand a scratch rebuild of ``name`` over as its live tables; answers the replaced schema.
+
+        The live projector pauses between batches while readers go on reading the old tables;
+        the rebuild catches up to where the projector stood and stops; the rebuilt tables,
+        checkpoint and parked messages become the live ones in one transaction (the live
+        row names the rebuilt schema); then ``read_schema`` turns to them and the projector
+        goes on there. The replaced schema is left for the caller to drop once readers are
+        done with it.
+        """
+        return await self._projectors[name].take_over(rebuild._projectors[name], timeout)
 
     async def wait_for(self, name: str, target: Position, timeout: float) -> bool:
         return await self._projectors[name].wait_for(target, timeout)

@@ -1,40 +1,17 @@
-"""The ``ledger`` command line. ``main(argv)`` is what the console script and the tests call."""
+"""``ledger demo``: a seeded, realistic company history loaded through the command path."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
-from pydantic import ValidationError
-
+from ledger.cli.common import UsageError
 from ledger.config import Settings
 from ledger.logging import configure_logging
 
 
-class UsageError(Exception):
-    """Bad input on the command line: one line to stderr, exit 2."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ledger", description="An event-sourced ERP-lite ledger.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="run the HTTP API, the writer and the projectors")
-    commands.add_parser(
-        "project",
-        help="run only the projectors (no HTTP, no writer) until SIGTERM",
-        description="Follow the log into the read models, as serve does, without serving or writing. "
-        "Safe to kill at any moment: each batch commits with its checkpoint.",
-    )
-    schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
-    schemas.add_argument("--out", type=Path, default=Path("schemas/json"), help="directory to write into")
-    _add_demo(commands)
-    return parser
-
-
-def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser(
         "demo",
         help="load a seeded demo history through the command path (run it before serve, not beside it)",
@@ -59,32 +36,7 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         action="store_true",
         help="when the log already holds events, load nothing and exit 0 (what deploy/serve.sh does)",
     )
-
-
-def _serve(settings: Settings) -> int:
-    from aiohttp import web
-
-    from ledger.app import create_app
-
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
-    return 0
-
-
-def _project(settings: Settings) -> int:
-    import asyncio
-
-    from ledger.projector.process import run_projectors
-
-    asyncio.run(run_projectors(settings))
-    return 0
-
-
-def _schemas(out: Path) -> int:
-    from schemas.export import write_json_schemas
-
-    written = write_json_schemas(out)
-    print(f"wrote {len(written)} JSON Schema files to {out}")
-    return 0
+    demo.set_defaults(run=_demo)
 
 
 def _demo_now(value: str | None) -> datetime:
@@ -135,28 +87,3 @@ def _demo(args: argparse.Namespace) -> int:
         return 1
     print(summary.report())
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        if args.command == "schemas":
-            return _schemas(args.out)
-        if args.command == "demo":
-            return _demo(args)
-        settings = Settings()
-        configure_logging()
-        if args.command == "project":
-            return _project(settings)
-        return _serve(settings)
-    except ValidationError as e:
-        first = e.errors()[0]
-        print(f"ledger: bad setting LEDGER_{str(first['loc'][0]).upper()}: {first['msg']}", file=sys.stderr)
-        return 2
-    except (UsageError, OSError) as e:
-        print(f"ledger: {e}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

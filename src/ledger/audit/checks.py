@@ -1,0 +1,60 @@
+"""Verifying a whole history, a live log or an export file, in one pass with progress."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ledger.audit.exchange import Manifest, count_lines, parse_line
+from ledger.audit.verify import LineOrder, Verification
+from ledger.log import EventLog, Position
+from ledger.progress import Meter
+
+_BATCH = 5000
+
+
+async def verify_log(log: EventLog, meter: Meter) -> Verification:
+    """Every message of every topic, in log order, up to where the log ends now."""
+    verification = Verification()
+    end = await log.end_position()
+    meter.start("verify", sum(end.values()))
+    reader = await log.open_reader()
+    try:
+        await reader.seek(Position.empty())
+        while True:
+            records = await reader.read(max_records=_BATCH, timeout=0.2)
+            for record in records:
+                verification.check_record(record, log)
+            meter.update(verification.events + verification.unreadable_messages)
+            if not records and reader.position.covers(end):
+                return verification
+    finally:
+        await reader.close()
+        meter.stop()
+
+
+def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verification:
+    """Every line of an export, then the whole against its manifest when there is one."""
+    verification = Verification()
+    order = LineOrder(manifest.partitions) if manifest and manifest.partitions else None
+    digest = hashlib.sha256()
+    meter.start("verify", manifest.events if manifest else count_lines(path))
+    try:
+        with path.open("rb") as source:
+            for number, line in enumerate(source, start=1):
+                digest.update(line)
+                item = parse_line(line)
+                if isinstance(item, str):
+                    verification.unreadable(f"line {number}", item)
+                else:
+                    verification.check(item, f"line {number}")
+                    if order is not None:
+                        order.add(item, f"line {number}", verification)
+                if number % _BATCH == 0:
+                    meter.update(number)
+            meter.update(verification.events)
+    finally:
+        meter.stop()
+    if manifest is not None:
+        verification.check_manifest(manifest, digest.hexdigest())
+    return verification

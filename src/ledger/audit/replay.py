@@ -1,0 +1,300 @@
+"""``ledger replay``: read models rebuilt from the log or from an export, compared or swapped in.
+
+- Compare (``--compare``): a scratch rebuild is held at the live tables' checkpoint, so both
+  sides stand at the same log position even while a server goes on projecting, and the two
+  are compared row by row in one snapshot. It runs beside a live server.
+- Swap (the default): a scratch rebuild up to the end of the log becomes the live tables,
+  all chosen projections in one transaction, and the tables it replaces are dropped. Only
+  while no ``ledger serve`` or ``ledger project`` follows those projections (see
+  ``ledger.projector.locks``): a running server is never pulled out from under; it is asked
+  to rebuild online instead (``POST /v1/projections/{name}/rebuild``).
+- From an export (``--source FILE``): the file is imported into a scratch PostgreSQL log in
+  the configured database and projected into scratch schemas, then compared with the live
+  tables (``--compare``) or summarised, rows per table. No live log is opened; none need exist.
+
+Every scratch schema, checkpoint and scratch log row is dropped at the end, whatever happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from ledger.audit.exchange import ExchangeError, Manifest, count_lines, import_, manifest_path
+from ledger.config import Settings
+from ledger.database import database_url
+from ledger.log import EventLog, Position
+from ledger.log.factory import build_log
+from ledger.log.postgres import PostgresLog
+from ledger.log.topology import Topology
+from ledger.progress import Meter
+from ledger.projector import bookkeeping
+from ledger.projector.compare import Difference, differences, tables
+from ledger.projector.locks import release_exclusive, try_exclusive
+from ledger.projector.rebuild import discard, events_in, follow, new_tag, swap_in
+from ledger.projector.runtime import ProjectorRuntime, projector_key
+from ledger.store import Connection, Projection, q
+
+_CHASES = 50  # how often a compare follows live tables that moved on before giving up
+_PARKED_SHOWN = 20
+
+
+class ReplayRefused(Exception):
+    """A replay that cannot be done now; the message says why."""
+
+
+@dataclass
+class Outcome:
+    """What became of one projection's rebuild."""
+
+    projection: str
+    events: int = 0
+    parked: list[str] = field(default_factory=list)
+    parked_count: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    problem: str = ""  # not comparable at all: counts as a difference
+    note: str = ""
+    schema: str = ""
+    replaced: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def equal(self) -> bool:
+        return not self.differences and not self.problem
+
+
+async def replay(
+    settings: Settings, chosen: Sequence[Projection], *, compare: bool, source: Path | None, meter: Meter
+) -> list[Outcome]:
+    dsn = database_url(settings)
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=8)
+    try:
+        if source is not None:
+            return await _from_source(settings, dsn, pool, source, chosen, compare, meter)
+        log = build_log(settings, dsn)
+        await log.start()
+        try:
+            run = _compare_live if compare else _swap_live
+            return await run(log, pool, settings, chosen, meter)
+        finally:
+            await log.close()
+    finally:
+        await pool.close()
+
+
+async def _compare_live(
+    log: EventLog, pool: asyncpg.Pool, settings: Settings, chosen: Sequence[Projection], meter: Meter
+) -> list[Outcome]:
+    prefix = settings.topic_prefix
+    outcomes: dict[str, Outcome] = {}
+    targets: dict[str, tuple[str, str]] = {}  # name: (live schema, live projector key)
+    bounds: dict[str, Position] = {}
+    async with pool.acquire() as conn:
+        await bookkeeping.setup(conn)
+        for projection in chosen:
+            name = projection.name
+            live = await bookkeeping.live_schema(conn, f"{prefix}:{name}")
+            outcomes[name] = Outcome(name, problem=_incomparable(live, projection))
+            if live is not None and not outcomes[name].problem:
+                targets[name] = (live[0], projector_key(prefix, name, projection.version))
+                bounds[name] = await bookkeeping.load_checkpoint(conn, targets[name][1])
+    comparable = [p for p in chosen if p.name in targets]
+    if not comparable:
+        return list(outcomes.values())
+    rebuild = _scratch(log, pool, prefix, comparable, settings, "cmp")
+    for name, bound in bounds.items():
+        rebuild.hold_at(name, bound)
+    try:
+        await rebuild.start()
+        found = await _chase(pool, rebuild, comparable, prefix, targets, bounds, meter)
+        stats = {s.name: s for s in rebuild.stats()}
+        async with pool.acquire() as conn:
+            for projection in comparable:
+                name = projection.name
+                outcome = outcomes[name]
+                outcome.differences = found[name]
+                outcome.events, outcome.parked_count = stats[name].events, stats[name].parked
+                outcome.parked = await bookkeeping.parked_rows(conn, rebuild.key(name), _PARKED_SHOWN)
+                messages = events_in(bounds[name], prefix, projection)
+                outcome.note = f"compared with {targets[name][0]} where it stands, at {messages} messages"
+    finally:
+        await discard(pool, rebuild, [p.name for p in comparable])
+    return list(outcomes.values())
+
+
+async def _chase(
+    pool: asyncpg.Pool,
+    rebuild: ProjectorRuntime,
+    comparable: Sequence[Projection],
+    prefix: str,
+    targets: dict[str, tuple[str, str]],
+    bounds: dict[str, Position],
+    meter: Meter,
+) -> dict[str, list[Difference]]:
+    """Bring the rebuild to the live checkpoints and compare in one snapshot; when a live
+    projector moved on meanwhile, follow it there and try again."""
+    for _ in range(_CHASES):
+        total = sum(events_in(bounds[p.name], prefix, p) for p in comparable)
+
+        def reached() -> bool:
+            return all(rebuild.position(name).covers(bound) for name, bound in bounds.items())
+
+        await follow(rebuild, meter, "replay --compare", total, done=reached)
+        async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            moved: dict[str, Position] = {}
+            for name, (_, key) in targets.items():
+                now = await bookkeeping.load_checkpoint(conn, key)
+                if not (now.covers(bounds[name]) and bounds[name].covers(now)):
+                    moved[name] = now
+            if not moved:
+                return {
+                    name: await differences(conn, live, rebuild.schema(name))
+                    for name, (live, _) in targets.items()
+                }
+        for name, now in moved.items():
+            bounds[name] = now
+            rebuild.hold_at(name, now)
+    raise ReplayRefused("the live tables kept moving on while being compared; try again when writes pause")
+
+
+async def _swap_live(
+    log: EventLog, pool: asyncpg.Pool, settings: Settings, chosen: Sequence[Projection], meter: Meter
+) -> list[Outcome]:
+    prefix = settings.topic_prefix
+    async with pool.acquire() as holder:
+        taken: list[str] = []
+        try:
+            for projection in chosen:
+                live_name = f"{prefix}:{projection.name}"
+                if not await try_exclusive(holder, live_name):
+                    raise ReplayRefused(
+                        f"a running `ledger serve` or `ledger project` follows the {projection.name} read "
+                        f"model of {prefix!r}: stop it first, or rebuild online with "
+                        f"POST /v1/projections/{projection.name}/rebuild"
+                    )
+                taken.append(live_name)
+            return await _rebuild_and_swap(log, pool, settings, chosen, meter)
+        finally:
+            for live_name in taken:
+                await release_exclusive(holder, live_name)
+
+
+async def _rebuild_and_swap(
+    log: EventLog, pool: asyncpg.Pool, settings: Settings, chosen: Sequence[Projection], meter: Meter
+) -> list[Outcome]:
+    prefix = settings.topic_prefix
+    rebuild = _scratch(log, pool, prefix, chosen, settings, "rb")
+    try:
+        await rebuild.start()
+        end = await log.end_position()
+        await follow(rebuild, meter, "replay", sum(events_in(end, prefix, p) for p in chosen))
+        await rebuild.stop()
+        async with pool.acquire() as conn:
+            parked = {
+                p.name: await bookkeeping.parked_rows(conn, rebuild.key(p.name), _PARKED_SHOWN)
+                for p in chosen
+            }
+        swapped = await swap_in(pool, rebuild, prefix, chosen)
+    except BaseException:
+        await discard(pool, rebuild, [p.name for p in chosen])
+        raise
+    return [
+        Outcome(s.projection, s.events, parked[s.projection], s.parked, schema=s.schema, replaced=s.replaced)
+        for s in swapped
+    ]
+
+
+async def _from_source(
+    settings: Settings,
+    dsn: str,
+    pool: asyncpg.Pool,
+    source: Path,
+    chosen: Sequence[Projection],
+    compare: bool,
+    meter: Meter,
+) -> list[Outcome]:
+    manifest = Manifest.load(manifest_path(source)) if manifest_path(source).exists() else None
+    prefix = new_tag(f"{settings.topic_prefix}_src")
+    partitions = manifest.partitions if manifest and manifest.partitions else settings.partitions
+    scratch_log = PostgresLog(dsn, Topology(prefix, partitions), timeout=settings.log_timeout_s)
+    await scratch_log.start()
+    try:
+        await _import(scratch_log, source, manifest.events if manifest else count_lines(source), meter)
+        rebuild = _scratch(scratch_log, pool, prefix, chosen, settings, "src")
+        try:
+            await rebuild.start()
+            end = await scratch_log.end_position()
+            await follow(rebuild, meter, "replay", sum(events_in(end, prefix, p) for p in chosen))
+            await rebuild.stop()
+            async with pool.acquire() as conn:
+                return [await _judge(conn, rebuild, settings, p, compare) for p in chosen]
+        finally:
+            await discard(pool, rebuild, [p.name for p in chosen])
+    finally:
+        try:
+            await scratch_log.discard()
+        finally:
+            await scratch_log.close()
+
+
+async def _import(log: PostgresLog, source: Path, total: int, meter: Meter) -> None:
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        meter.update(done)
+
+    meter.start("import", total)
+    try:
+        await import_(log, source, progress=progress)
+    except ExchangeError as e:
+        raise ReplayRefused(str(e)) from e
+    finally:
+        meter.stop()
+
+
+async def _judge(
+    conn: Connection, rebuild: ProjectorRuntime, settings: Settings, projection: Projection, compare: bool
+) -> Outcome:
+    """One projection rebuilt from a file: its rows per table, or its differences from the live tables."""
+    name, schema = projection.name, rebuild.schema(projection.name)
+    stats = next(s for s in rebuild.stats() if s.name == name)
+    outcome = Outcome(
+        name, stats.events, await bookkeeping.parked_rows(conn, rebuild.key(name), _PARKED_SHOWN)
+    )
+    outcome.parked_count = stats.parked
+    if not compare:
+        for table in await tables(conn, schema):
+            outcome.rows[table] = int(await conn.fetchval(f"SELECT count(*) FROM {q(schema, table)}"))
+        return outcome
+    live = await bookkeeping.live_schema(conn, f"{settings.topic_prefix}:{name}")
+    outcome.problem = _incomparable(live, projection)
+    if live is not None and not outcome.problem:
+        outcome.differences = await differences(conn, live[0], schema)
+        outcome.note = f"the file's events compared with {live[0]}"
+    return outcome
+
+
+def _scratch(
+    log: EventLog,
+    pool: asyncpg.Pool,
+    prefix: str,
+    chosen: Sequence[Projection],
+    settings: Settings,
+    kind: str,
+) -> ProjectorRuntime:
+    return ProjectorRuntime(
+        log, pool, chosen, prefix, scratch=new_tag(kind), batch_size=settings.projector_batch
+    )
+
+
+def _incomparable(live: tuple[str, int] | None, projection: Projection) -> str:
+    if live is None:
+        return "no live tables to compare with: this projection was never projected here"
+    if live[1] != projection.version:
+        return f"the live tables are version {live[1]}, this ledger builds version {projection.version}"
+    return ""

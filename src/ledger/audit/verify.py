@@ -1,0 +1,234 @@
+"""Verification of a history: schemas, gapless stream versions, hash chains, duplicates.
+
+It reads a history once, in log order, keeping only each stream's head, so it scales with
+the number of streams, not events. Every finding names the event and what is wrong with it;
+nothing is fixed or skipped quietly.
+
+A live log is also checked for placement (each message on its stream's topic and partition,
+keyed by its stream). An export file is also checked against its manifest, which is what
+catches changes the chains alone cannot see: a stream's last events removed, or its last
+event rewritten with a freshly computed hash. The file's lines follow the log's partitions,
+so a line that sits among another partition's lines was moved there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ledger.envelope import Envelope
+from ledger.log.topology import Topology
+from schemas import AREAS, UnknownEventType, area_of_stream, parse_event
+
+if TYPE_CHECKING:
+    from ledger.audit.exchange import Manifest
+    from ledger.log import EventLog, Record
+
+
+@dataclass(frozen=True)
+class Finding:
+    event_id: str
+    stream: str
+    version: int
+    problem: str
+    where: str = ""
+
+    def line(self) -> str:
+        place = f"{self.where}: " if self.where else ""
+        return f"{place}{self.event_id} {self.stream} v{self.version}: {self.problem}"
+
+
+@dataclass
+class Head:
+    version: int
+    hash: str
+    event_id: str
+
+
+@dataclass
+class Verification:
+    """Walks a history event by event; ``findings`` grows as problems are met."""
+
+    findings: list[Finding] = field(default_factory=list)
+    heads: dict[str, Head] = field(default_factory=dict)
+    events: int = 0
+    unreadable_messages: int = 0
+    per_area: dict[str, int] = field(default_factory=dict)
+    _seen: set[str] = field(default_factory=set)
+
+    def check(self, event: Envelope, where: str = "") -> None:
+        self.events += 1
+        area = _area(event.stream)
+        self.per_area[area] = self.per_area.get(area, 0) + 1
+        self._schema(event, where)
+        if event.id in self._seen:
+            self.find(event, "duplicate event id: this event appears more than once", where)
+        self._seen.add(event.id)
+        if event.compute_hash() != event.hash:
+            problem = "hash does not match the event's content (altered after it was recorded)"
+            self.find(event, problem, where)
+        head = self.heads.get(event.stream)
+        expected_version = 1 if head is None else head.version + 1
+        expected_prev = "" if head is None else head.hash
+        if event.version != expected_version:
+            if event.version < expected_version:
+                kind = "repeated or out of order"
+            else:
+                kind = f"gap: v{expected_version}..v{event.version - 1} missing"
+            self.find(event, f"stream version {event.version}, expected {expected_version}: {kind}", where)
+        if event.prevhash != expected_prev:
+            previous = "no previous event" if head is None else f"v{head.version} ({head.event_id})"
+            self.find(
+                event, f"prevhash does not match the hash of the stream's previous event, {previous}", where
+            )
+        if head is None or event.version > head.version:
+            self.heads[event.stream] = Head(event.version, event.hash, event.id)
+
+    def check_all(self, events: Iterable[Envelope]) -> Verification:
+        for event in events:
+            self.check(event)
+        return self
+
+    def check_record(self, record: Record, log: EventLog) -> None:
+        """One message of a live log: its envelope, and that it sits where its stream belongs."""
+        where = f"{record.topic}[{record.partition}]@{record.offset}"
+        try:
+            event = record.envelope()
+        except ValueError as e:
+            self.unreadable(where, str(e))
+            return
+        self.check(event, where)
+        try:
+            topic, partition = log.topic_for(event.stream), log.partition_for(event.stream)
+        except ValueError as e:
+            self.find(event, f"stream id: {e}", where)
+            return
+        if (record.topic, record.partition) != (topic, partition):
+            self.find(event, f"on the wrong topic or partition: belongs on {topic}[{partition}]", where)
+        if record.key != event.stream.encode():
+            self.find(event, f"message key {record.key!r} is not the stream id", where)
+
+    def unreadable(self, where: str, why: str) -> None:
+        """A message that is not an event at all (not JSON, no envelope)."""
+        self.unreadable_messages += 1
+        self.findings.append(Finding("-", "-", 0, f"unreadable, not an event: {why}", where))
+
+    def check_manifest(self, manifest: Manifest, sha256: str) -> None:
+        """Compare what was read with what the manifest says the file holds."""
+        if manifest.sha256 != sha256:
+            self._general(
+                f"file SHA-256 {sha256} is not the manifest's {manifest.sha256}: "
+                "the file was altered (lines added, removed, changed or reordered)"
+            )
+        if manifest.events != self.events:
+            self._general(f"the file holds {self.events} events, the manifest says {manifest.events}")
+        for area in sorted(set(manifest.areas) | set(self.per_area)):
+            if manifest.areas.get(area, 0) != self.per_area.get(area, 0):
+                self._general(
+                    f"area {area}: the file holds {self.per_area.get(area, 0)} events, "
+                    f"the manifest says {manifest.areas.get(area, 0)}"
+                )
+        for stream, said in sorted(manifest.streams.items()):
+            self._check_head(stream, said)
+        for stream in sorted(set(self.heads) - set(manifest.streams)):
+            head = self.heads[stream]
+            self.findings.append(
+                Finding(head.event_id, stream, head.version, "stream is in the file but not in the manifest")
+            )
+
+    def _check_head(self, stream: str, said: dict[str, Any]) -> None:
+        head = self.heads.get(stream)
+        said_id, said_version = str(said.get("id", "-")), int(said.get("version", 0))
+        said_as = f"v{said_version} ({said_id}, hash {str(said.get('hash', ''))[:16]}...)"
+        if head is None:
+            self.findings.append(
+                Finding(
+                    said_id,
+                    stream,
+                    said_version,
+                    f"stream missing from the file; the manifest ends it at {said_as}",
+                )
+            )
+        elif head.version != said_version:
+            problem = f"the file ends this stream at v{head.version}, the manifest at {said_as}"
+            kind = "events missing at its end" if head.version < said_version else "events added at its end"
+            self.findings.append(Finding(head.event_id, stream, head.version, f"{problem}: {kind}"))
+        elif head.hash != said.get("hash"):
+            self.findings.append(
+                Finding(
+                    head.event_id,
+                    stream,
+                    head.version,
+                    f"last event's hash is not the manifest's head hash: {said_as}: the event was rewritten",
+                )
+            )
+
+    def heads_digest(self) -> str:
+        """SHA-256 over every stream's head (stream, version, hash), sorted by stream.
+
+        Equal digests of a live log and of an export mean the export holds exactly the live
+        log's streams, each up to the same, identically hashed, last event."""
+        digest = hashlib.sha256()
+        for stream in sorted(self.heads):
+            head = self.heads[stream]
+            digest.update(f"{stream}\t{head.version}\t{head.hash}\n".encode())
+        return digest.hexdigest()
+
+    def _schema(self, event: Envelope, where: str) -> None:
+        try:
+            parse_event(event.type, event.schema_version, event.data)
+        except UnknownEventType as e:
+            self.find(event, f"unknown event type: {e}", where)
+        except ValidationError as e:
+            first = e.errors(include_url=False)[0]
+            loc = ".".join(str(p) for p in first["loc"]) or "data"
+            schema = f"{event.type} v{event.schema_version}"
+            self.find(event, f"data does not match the {schema} schema: {loc}: {first['msg']}", where)
+
+    def find(self, event: Envelope, problem: str, where: str = "") -> None:
+        self.findings.append(Finding(event.id, event.stream, event.version, problem, where))
+
+    def _general(self, problem: str) -> None:
+        self.findings.append(Finding("-", "-", 0, problem, "manifest"))
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+
+def _area(stream: str) -> str:
+    try:
+        return area_of_stream(stream)
+    except ValueError:
+        return "(no area)"
+
+
+class LineOrder:
+    """Checks that an export's lines keep the log's layout: each topic-partition's lines
+    together, topics in area order. A line whose neighbours before and after both belong to
+    another partition was moved there (a valid file can never show that)."""
+
+    def __init__(self, partitions: int) -> None:
+        self._topology = Topology("", partitions)
+        self._window: list[tuple[tuple[int, int], Envelope, str]] = []
+
+    def place(self, event: Envelope) -> tuple[int, int]:
+        area = _area(event.stream)
+        partition = self._topology.partition_for(event.stream)
+        return (AREAS.index(area) if area in AREAS else len(AREAS), partition)
+
+    def add(self, event: Envelope, where: str, verification: Verification) -> None:
+        self._window = [*self._window[-2:], (self.place(event), event, where)]
+        if len(self._window) == 3:
+            (before, _, _), (middle, moved, at), (after, _, _) = self._window
+            if before == after != middle:
+                area, partition = AREAS[middle[0]] if middle[0] < len(AREAS) else "?", middle[1]
+                verification.find(
+                    moved,
+                    f"out of log order: an event of {area}[{partition}] among the lines of another partition",
+                    at,
+                )

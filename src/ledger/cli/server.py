@@ -1,0 +1,54 @@
+"""``ledger serve``, ``ledger project`` and ``ledger schemas``: running the ledger, writing its schemas."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ledger.config import Settings
+from ledger.logging import configure_logging
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the HTTP API, the writer and the projectors")
+    serve.set_defaults(run=_serve)
+    project = commands.add_parser(
+        "project",
+        help="run only the projectors (no HTTP, no writer) until SIGTERM",
+        description="Follow the log into the read models, as serve does, without serving or writing. "
+        "Safe to kill at any moment: each batch commits with its checkpoint.",
+    )
+    project.set_defaults(run=_project)
+    schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
+    schemas.add_argument("--out", type=Path, default=Path("schemas/json"), help="directory to write into")
+    schemas.set_defaults(run=_schemas)
+
+
+def _serve(_: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from ledger.app import create_app
+
+    settings = Settings()
+    configure_logging()
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _project(_: argparse.Namespace) -> int:
+    import asyncio
+
+    from ledger.projector.process import run_projectors
+
+    settings = Settings()
+    configure_logging()
+    asyncio.run(run_projectors(settings))
+    return 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from schemas.export import write_json_schemas
+
+    written = write_json_schemas(args.out)
+    print(f"wrote {len(written)} JSON Schema files to {args.out}")
+    return 0
