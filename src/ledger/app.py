@@ -30,7 +30,7 @@ from ledger.http import (
     rebuild,
 )
 from ledger.http.auth import ADMIN, SCOPES, TOKENS, TokenStore
-from ledger.http.keys import DB, LOG, METRICS, RUNTIME, SETTINGS, WRITER
+from ledger.http.keys import DB, DSN, LOG, METRICS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.log.factory import build_log
 from ledger.metrics import Metrics
@@ -44,7 +44,9 @@ log = structlog.get_logger("ledger.app")
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    pool = await asyncpg.create_pool(database_url(app[SETTINGS]), min_size=2, max_size=16)
+    # Resolved once: on the embedded default this starts (or joins) the PostgreSQL server.
+    app[DSN] = database_url(app[SETTINGS])
+    pool = await asyncpg.create_pool(app[DSN], min_size=2, max_size=16)
     app[DB] = pool
     yield
     await pool.close()
@@ -52,7 +54,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _event_log(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    event_log = build_log(settings, database_url(settings))
+    event_log = build_log(settings, app[DSN])
     await event_log.start()
     app[LOG] = event_log
     log.info("log_started", backend=type(event_log).__name__, topics=list(event_log.topics))

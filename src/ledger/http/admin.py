@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-import orjson
 from aiohttp import web
 
 from ledger.http.auth import ADMIN, SCOPES, TOKENS, authenticate
 from ledger.http.commands import read_json
 from ledger.http.problems import Problem
+from ledger.http.responses import json_response
 
 _PRINCIPAL = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -41,11 +41,7 @@ async def post_token(request: web.Request) -> web.Response:
     assert isinstance(principal, str)
     assert isinstance(scopes, list)
     token = await request.app[TOKENS].issue(principal, scopes)
-    return web.Response(
-        body=orjson.dumps({"token": token, "principal": principal, "scopes": sorted(set(scopes))}),
-        status=201,
-        content_type="application/json",
-    )
+    return json_response({"token": token, "principal": principal, "scopes": sorted(set(scopes))}, 201)
 
 
 async def delete_token(request: web.Request) -> web.Response:

@@ -19,16 +19,13 @@ from pydantic import ValidationError
 from ledger.http.auth import Principal, authenticate
 from ledger.http.keys import WRITER
 from ledger.http.problems import Problem, problem_for
+from ledger.http.responses import json_response
 from ledger.writer import CommandRequest, Writer
 from schemas import command_class, loads, parse_command
 
 MAX_BATCH_ITEMS = 1000
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-
-def _json(body: object, status: int) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
 
 
 async def read_json(request: web.Request) -> Any:
@@ -101,7 +98,7 @@ async def post_command(request: web.Request) -> web.Response:
     command_class(name)  # an unknown command is a 404 before the body is read
     body = await read_json(request)
     status, answer = await _run(request.app[WRITER], principal, name, body, idempotency_key, correlation_id)
-    return _json(answer, status)
+    return json_response(answer, status)
 
 
 async def post_batch(request: web.Request) -> web.Response:
@@ -121,7 +118,7 @@ async def post_batch(request: web.Request) -> web.Response:
     # Queued in order, so the writer decides them in the order sent.
     tasks = [asyncio.ensure_future(_item(writer, principal, item, correlation_id)) for item in items]
     results = await asyncio.gather(*tasks)
-    return _json({"results": [{"status": status, "body": body} for status, body in results]}, 207)
+    return json_response({"results": [{"status": status, "body": body} for status, body in results]}, 207)
 
 
 async def _item(

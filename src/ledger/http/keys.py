@@ -12,6 +12,7 @@ from ledger.projector import ProjectorRuntime
 from ledger.writer import Writer
 
 SETTINGS = web.AppKey("settings", Settings)
+DSN = web.AppKey("dsn", str)
 DB = web.AppKey("db", asyncpg.Pool)
 LOG = web.AppKey("log", EventLog)
 WRITER = web.AppKey("writer", Writer)

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 
-import orjson
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ledger.http import openapi
 from ledger.http.auth import authenticate
 from ledger.http.keys import LOG, METRICS, RUNTIME, WRITER
+from ledger.http.responses import json_response
 from ledger.log import LogError
 from ledger.writer.service import Status
 
 
-def _json(body: object, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
-
-
 async def healthz(_: web.Request) -> web.Response:
-    return _json({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -38,18 +34,20 @@ async def readyz(request: web.Request) -> web.Response:
         checks["writer_problem"] = writer.problem
     checks["projectors_caught_up"] = runtime.caught_up()
     ready = ready and runtime.started_caught_up
-    return _json({"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503)
+    return json_response(
+        {"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503
+    )
 
 
 async def projections_status(request: web.Request) -> web.Response:
     (await authenticate(request)).require("read")
     runtime = request.app[RUNTIME]
     await runtime.refresh_end()
-    return _json({"items": [dataclasses.asdict(s) for s in runtime.stats()]})
+    return json_response({"items": [dataclasses.asdict(s) for s in runtime.stats()]})
 
 
 async def openapi_json(_: web.Request) -> web.Response:
-    return _json(openapi.document())
+    return json_response(openapi.document())
 
 
 async def metrics(request: web.Request) -> web.Response:

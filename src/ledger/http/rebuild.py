@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 import structlog
 from aiohttp import web
 
@@ -30,6 +29,7 @@ import projections
 from ledger.http.auth import ADMIN, authenticate
 from ledger.http.keys import DB, LOG, RUNTIME, SETTINGS
 from ledger.http.problems import Problem
+from ledger.http.responses import json_response
 from ledger.projector import ProjectorRuntime, bookkeeping
 from ledger.projector.rebuild import discard, drop_schemas, new_tag
 from ledger.store import Projection
@@ -115,15 +115,6 @@ def _projection(name: str) -> Projection:
     raise Problem(404, "unknown-projection", f"no projection {name!r}: one of {names}")
 
 
-def _json(body: object, status: int, **headers: str) -> web.Response:
-    return web.Response(
-        body=orjson.dumps(body, option=orjson.OPT_UTC_Z),
-        status=status,
-        content_type="application/json",
-        headers=headers,
-    )
-
-
 async def start_rebuild(request: web.Request) -> web.Response:
     (await authenticate(request)).require(ADMIN)
     app = request.app
@@ -133,7 +124,7 @@ async def start_rebuild(request: web.Request) -> web.Response:
         rebuild = await _start(app, projection)
         rebuilds.latest[name] = rebuild
     where = f"/v1/projections/{name}/rebuild"
-    return _json({**rebuild.view(), "watch": where}, 202, Location=where)
+    return json_response({**rebuild.view(), "watch": where}, 202, {"Location": where})
 
 
 async def _start(app: web.Application, projection: Projection) -> Rebuild:
@@ -169,7 +160,7 @@ async def rebuild_status(request: web.Request) -> web.Response:
     rebuild = request.app[REBUILDS].latest.get(name)
     if rebuild is None:
         raise Problem(404, "no-rebuild", f"no rebuild of {name} since this server started")
-    return _json(rebuild.view(), 200)
+    return json_response(rebuild.view())
 
 
 async def _run(app: web.Application, rebuild: Rebuild, live_name: str) -> None:

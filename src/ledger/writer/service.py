@@ -36,6 +36,8 @@ from schemas import Command, Event, parse_event
 
 log = structlog.get_logger("ledger.writer")
 
+_KEY_CONFLICT = "this Idempotency-Key was used with another command body"
+
 
 class Status(StrEnum):
     STARTING = "starting"
@@ -243,10 +245,10 @@ class Writer:
         repeats: list[tuple[_Pending, _Pending]] = []
         now = self._clock()
         for pending in batch:
-            if pending.future.done():
+            if pending.future.done() or self._answered_from_index(pending):
                 continue
-            if (first := self._repeat_of(pending, decided)) is not None:
-                repeats.append((pending, first))
+            if (first := _earlier_with_key(pending, decided)) is not None:
+                repeats.append((pending, first))  # answered once the first is settled
                 continue
             try:
                 decided.append((pending, self._decide(pending, now)))
@@ -280,24 +282,17 @@ class Writer:
         if self._snapshots is not None and self._events - self._events_at_snapshot >= self._snapshot_every:
             await self._snapshot()
 
-    def _repeat_of(
-        self, pending: _Pending, decided: list[tuple[_Pending, list[Envelope]]]
-    ) -> _Pending | None:
-        """A keyed command seen before: answer as the first time, or refuse another body."""
+    def _answered_from_index(self, pending: _Pending) -> bool:
+        """A key used by an earlier batch: answer its first result again, or refuse another body."""
         key = pending.key
-        if key is None:
-            return None
-        known = self._state.idempotency.get(key)
-        if known is not None:
-            if known.command_id != pending.command_id:
-                _fail(pending, IdempotencyConflict("this Idempotency-Key was used with another command body"))
-            else:
-                pending.future.set_result(known)
-            return pending
-        for earlier, _ in decided:
-            if earlier.key == key:
-                return earlier
-        return None
+        known = None if key is None else self._state.idempotency.get(key)
+        if known is None:
+            return False
+        if known.command_id != pending.command_id:
+            _fail(pending, IdempotencyConflict(_KEY_CONFLICT))
+        else:
+            pending.future.set_result(known)
+        return True
 
     def _decide(self, pending: _Pending, now: datetime) -> list[Envelope]:
         """Decide one command and apply its events to the state (journaled, so undoable)."""
@@ -357,10 +352,10 @@ class Writer:
     @staticmethod
     def _answer_repeats(repeats: list[tuple[_Pending, _Pending]]) -> None:
         for pending, first in repeats:
-            if pending is first or pending.future.done():
+            if pending.future.done():
                 continue
             if first.command_id != pending.command_id:
-                _fail(pending, IdempotencyConflict("this Idempotency-Key was used with another command body"))
+                _fail(pending, IdempotencyConflict(_KEY_CONFLICT))
             elif not first.future.done():
                 _fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
             elif (error := first.future.exception()) is not None:
@@ -406,6 +401,13 @@ class Writer:
             return
         self._events_at_snapshot = self._events
         log.info("snapshot_taken", events=self._events, bytes=size)
+
+
+def _earlier_with_key(pending: _Pending, decided: list[tuple[_Pending, list[Envelope]]]) -> _Pending | None:
+    """The command of this same batch that used the key first, if any."""
+    if pending.key is None:
+        return None
+    return next((earlier for earlier, _ in decided if earlier.key == pending.key), None)
 
 
 def _fail(pending: _Pending, error: BaseException) -> None:
