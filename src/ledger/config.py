@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1 << 20, ge=1024, le=64 << 20)
     snapshot_every: int = Field(10_000, ge=1)
-    max_batch: int = Field(512, ge=1, le=10_000)
+    max_batch: int = Field(4096, ge=1, le=10_000)
     projector_batch: int = Field(5000, ge=1, le=100_000)
 
     @field_validator("timezone")

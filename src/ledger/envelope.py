@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,6 +22,13 @@ def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds: one spelling per instant, so hashes are stable."""
     if moment.tzinfo is None:
         raise ValueError("times must be timezone-aware")
+    return _format_utc(moment)
+
+
+@lru_cache(maxsize=1024)
+def _format_utc(moment: datetime) -> str:
+    # Cached: a batch's events share their recorded time and often their business time, and
+    # each is spelled four times (hash, then headers), so strftime dominated the encoding.
     return moment.astimezone(UTC).strftime(_TIME_FORMAT)
 
 

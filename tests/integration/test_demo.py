@@ -77,8 +77,8 @@ def test_demo_loads_every_event_of_the_history_and_refuses_a_second_load(env: st
 @pytest.mark.parametrize(
     ("argv", "reason"),
     [
-        (["--days", "0"], "--days must be from 1 to 3650, not 0"),
-        (["--days", "3651"], "--days must be from 1 to 3650, not 3651"),
+        (["--days", "0"], "--days must be from 1 to 5000, not 0"),
+        (["--days", "5001"], "--days must be from 1 to 5000, not 5001"),
         (["--now", "2999-01-01T00:00:00Z"], "lies in the future"),
         (["--now", "yesterday"], "is not an RFC 3339 time"),
     ],

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ledger.cli import audit, demo, replay, server
 from ledger.cli.common import UsageError
+from ledger.memory import tune_collector
 
 __all__ = ["UsageError", "main"]
 
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    tune_collector()
     try:
         return int(args.run(args))
     except ValidationError as e:

@@ -20,7 +20,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "`ledger serve`, never beside it: it claims the log's one writer, which fences a server running "
         "on the same log. It loads only into an empty log, unless --force.",
     )
-    demo.add_argument("--days", type=int, default=90, help="days of history, 1 to 3650 (default 90)")
+    demo.add_argument("--days", type=int, default=90, help="days of history, 1 to 5000 (default 90)")
     demo.add_argument(
         "--seed", type=int, default=7, help="same seed, days and --now: same history (default 7)"
     )

@@ -7,20 +7,18 @@ schema (422). Then scope (403), and the writer decides (201, 409 or 503).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from typing import Any
 
 import orjson
 from aiohttp import web
-from pydantic import ValidationError
 
 from ledger.http.auth import Principal, authenticate
 from ledger.http.keys import WRITER
 from ledger.http.problems import Problem, problem_for
 from ledger.http.responses import json_response
-from ledger.writer import CommandRequest, Writer
+from ledger.writer import CommandRequest, CommandResult, WriterUnavailable
 from schemas import command_class, loads, parse_command
 
 MAX_BATCH_ITEMS = 1000
@@ -66,15 +64,14 @@ def _correlation_id(request: web.Request) -> str | None:
     return value
 
 
-async def _run(
-    writer: Writer,
+def _prepare(
     principal: Principal,
     name: str,
     body: Any,
     idempotency_key: str | None,
     correlation_id: str | None,
-) -> tuple[int, dict[str, Any]]:
-    """What one command alone answers: (status, body)."""
+) -> CommandRequest:
+    """One command checked for scope and schema, ready for the writer (or a Problem)."""
     command_type = command_class(name)
     principal.require(f"{command_type.area}:write")
     if not isinstance(body, dict):
@@ -85,9 +82,8 @@ async def _run(
             errors=[{"loc": ["body"], "msg": "must be a JSON object"}],
         )
     command = parse_command(name, body)
-    request = CommandRequest(name, command, principal.name, _as_sent(body), idempotency_key, correlation_id)
-    result = await writer.submit(request)
-    return 201, result.body()
+    as_sent = None if idempotency_key is None else _as_sent(body)  # only a keyed command is digested
+    return CommandRequest(name, command, principal.name, as_sent, idempotency_key, correlation_id)
 
 
 async def post_command(request: web.Request) -> web.Response:
@@ -97,8 +93,9 @@ async def post_command(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     command_class(name)  # an unknown command is a 404 before the body is read
     body = await read_json(request)
-    status, answer = await _run(request.app[WRITER], principal, name, body, idempotency_key, correlation_id)
-    return json_response(answer, status)
+    command = _prepare(principal, name, body, idempotency_key, correlation_id)
+    result = await request.app[WRITER].submit(command)
+    return json_response(result.body(), 201)
 
 
 async def post_batch(request: web.Request) -> web.Response:
@@ -114,26 +111,31 @@ async def post_batch(request: web.Request) -> web.Response:
         )
     if len(items) > MAX_BATCH_ITEMS:
         raise Problem(413, "too-many-commands", f"at most {MAX_BATCH_ITEMS} commands in one batch")
-    writer = request.app[WRITER]
+    prepared = [_item(principal, item, correlation_id) for item in items]
+    requests = [p for p in prepared if isinstance(p, CommandRequest)]
     # Queued in order, so the writer decides them in the order sent.
-    tasks = [asyncio.ensure_future(_item(writer, principal, item, correlation_id)) for item in items]
-    results = await asyncio.gather(*tasks)
-    return json_response({"results": [{"status": status, "body": body} for status, body in results]}, 207)
+    try:
+        outcomes = iter(await request.app[WRITER].submit_many(requests))
+    except WriterUnavailable as e:  # each command answers for itself, as it would alone
+        outcomes = iter([e] * len(requests))
+    results = []
+    for p in prepared:
+        outcome = next(outcomes) if isinstance(p, CommandRequest) else p
+        if isinstance(outcome, CommandResult):
+            results.append({"status": 201, "body": outcome.body()})
+        else:
+            body, _ = problem_for(outcome)
+            results.append({"status": int(body["status"]), "body": body})
+    return json_response({"results": results}, 207)
 
 
-async def _item(
-    writer: Writer, principal: Principal, item: Any, correlation_id: str | None
-) -> tuple[int, Any]:
+def _item(principal: Principal, item: Any, correlation_id: str | None) -> CommandRequest | BaseException:
+    """One batch item ready for the writer, or the error that one command alone would get."""
     try:
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("name"), str)
-            or set(item)
-            - {
-                "name",
-                "body",
-                "idempotency_key",
-            }
+            or set(item) - {"name", "body", "idempotency_key"}
         ):
             raise Problem(
                 422,
@@ -144,12 +146,9 @@ async def _item(
         key = item.get("idempotency_key")
         if key is not None and not isinstance(key, str):
             raise Problem(400, "invalid-idempotency-key", "idempotency_key must be a string")
-        return await _run(
-            writer, principal, item["name"], item.get("body"), _idempotency_key(key), correlation_id
-        )
-    except (Problem, ValidationError, Exception) as error:
-        body, _ = problem_for(error)
-        return int(body["status"]), body
+        return _prepare(principal, item["name"], item.get("body"), _idempotency_key(key), correlation_id)
+    except Exception as error:
+        return error
 
 
 def add_routes(app: web.Application) -> None:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, ProducerFenced, TopicAlreadyExistsError
 
-from ledger.cloudevents import to_binary
+from ledger.cloudevents import BinaryMessage, to_binary
 from ledger.envelope import Envelope
 from ledger.log.port import LogUnavailable, Record, WriterFenced
 from ledger.log.position import Position, TopicPartition
@@ -184,27 +185,32 @@ class KafkaWriter:
 
     async def _transact(self, events: Sequence[Envelope]) -> list[Record]:
         producer = self._producer
+        messages = [to_binary(e) for e in events]
+        places = [(self._log.topic_for(e.stream), self._log.partition_for(e.stream)) for e in events]
+        # Each partition's records go as whole record batches: a send per record costs
+        # aiokafka more than encoding the record does.
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i, place in enumerate(places):
+            groups.setdefault(place, []).append(i)
+        offsets = [0] * len(events)
         await producer.begin_transaction()
         try:
-            messages = [(e, to_binary(e)) for e in events]
-            futures = [
-                await producer.send(
-                    self._log.topic_for(e.stream),
-                    value=m.value,
-                    key=m.key,
-                    headers=m.headers,
-                    partition=self._log.partition_for(e.stream),
-                )
-                for e, m in messages
+            sent = [
+                (indexes, await producer.send_batch(batch, topic, partition=partition))
+                for (topic, partition), group in groups.items()
+                for indexes, batch in _record_batches(producer, group, messages)
             ]
-            metadata = await asyncio.gather(*futures)
+            for indexes, future in sent:
+                base = (await future).offset
+                for relative, i in enumerate(indexes):
+                    offsets[i] = base + relative
         except BaseException:
             await _quietly(producer.abort_transaction())
             raise
         await producer.commit_transaction()
         return [
-            Record(md.topic, md.partition, md.offset, m.key, tuple(m.headers), m.value)
-            for md, (_, m) in zip(metadata, messages, strict=True)
+            Record(topic, partition, offset, m.key, tuple(m.headers), m.value)
+            for (topic, partition), offset, m in zip(places, offsets, messages, strict=True)
         ]
 
     async def _spend(self, reason: Exception) -> None:
@@ -265,6 +271,25 @@ class KafkaReader:
 
     async def close(self) -> None:
         await _stop(self._consumer, self._consumer._client)
+
+
+def _record_batches(
+    producer: AIOKafkaProducer, indexes: list[int], messages: list[BinaryMessage]
+) -> Iterator[tuple[list[int], Any]]:
+    """Fill record batches with the given messages; a new batch when one is full."""
+    batch, taken = producer.create_batch(), list[int]()
+    for i in indexes:
+        m = messages[i]
+        if batch.append(key=m.key, value=m.value, timestamp=None, headers=m.headers) is None:
+            if not taken:
+                raise LogUnavailable(f"a record of {len(m.value)} bytes does not fit in a batch")
+            yield taken, batch
+            batch, taken = producer.create_batch(), []
+            if batch.append(key=m.key, value=m.value, timestamp=None, headers=m.headers) is None:
+                raise LogUnavailable(f"a record of {len(m.value)} bytes does not fit in a batch")
+        taken.append(i)
+    if taken:
+        yield taken, batch
 
 
 async def _stop(component: AIOKafkaProducer | AIOKafkaConsumer, client: object) -> None:

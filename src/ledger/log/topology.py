@@ -15,6 +15,8 @@ from aiokafka.partitioner import murmur2
 from ledger.log.position import TopicPartition
 from schemas.registry import AREAS, area_of_stream
 
+_PLACES_KEPT = 1 << 20  # streams whose placement is remembered; then forgotten and begun again
+
 
 @dataclass(frozen=True)
 class Topology:
@@ -30,7 +32,21 @@ class Topology:
         return tuple(TopicPartition(t, p) for t in self.topics for p in range(self.partitions))
 
     def topic_for(self, stream: str) -> str:
-        return f"{self.prefix}.{area_of_stream(stream)}"
+        return self.place(stream)[0]
 
     def partition_for(self, stream: str) -> int:
-        return int(murmur2(stream.encode()) & 0x7FFFFFFF) % self.partitions
+        return self.place(stream)[1]
+
+    def place(self, stream: str) -> tuple[str, int]:
+        """The stream's topic and partition, remembered: aiokafka's murmur2 is pure Python."""
+        placed = self._placed.get(stream)
+        if placed is None:
+            if len(self._placed) >= _PLACES_KEPT:
+                self._placed.clear()
+            partition = int(murmur2(stream.encode()) & 0x7FFFFFFF) % self.partitions
+            placed = self._placed[stream] = (f"{self.prefix}.{area_of_stream(stream)}", partition)
+        return placed
+
+    @cached_property
+    def _placed(self) -> dict[str, tuple[str, int]]:
+        return {}

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
+from ledger.envelope import Envelope
 from ledger.log import EventLog, LogError, LogReader, Position, Record
 from ledger.metrics import Metrics
 from ledger.projector import bookkeeping
 from ledger.projector.locks import Follower
 from ledger.store import Connection, Fact, Projection, schema_name
-from schemas import parse_event
+from schemas import Event, parse_event
 
 log = structlog.get_logger("ledger.projector")
 
@@ -180,18 +181,20 @@ class _Projector:
     def _decode(self, records: list[Record]) -> tuple[list[Fact], list[ParkRow]]:
         facts: list[Fact] = []
         parked: list[ParkRow] = []
+        decoded = self.runtime.decoded
         for record in records:
-            stream, seq = record.key.decode(errors="replace"), (record.topic, record.partition, record.offset)
-            try:
-                envelope = record.envelope()
-                stream = envelope.stream
-                if stream in self._parked_streams:
-                    parked.append((*seq, stream, envelope.id, envelope.type, _HELD))
-                    continue
-                event = parse_event(envelope.type, envelope.schema_version, envelope.data)
-            except Exception as e:  # unreadable: park it and hold its stream
+            seq = (record.topic, record.partition, record.offset)
+            outcome = decoded.get(seq)
+            if outcome is None:
+                outcome = decoded.put(seq, _decode(record))
+            if isinstance(outcome, Exception):  # unreadable: park it and hold its stream
+                stream = record.key.decode(errors="replace")
                 self._parked_streams.add(stream)
-                parked.append((*seq, stream, None, None, f"unreadable: {e}"))
+                parked.append((*seq, stream, None, None, f"unreadable: {outcome}"))
+                continue
+            envelope, event = outcome
+            if envelope.stream in self._parked_streams:
+                parked.append((*seq, envelope.stream, envelope.id, envelope.type, _HELD))
                 continue
             facts.append(Fact(record.topic, record.partition, record.offset, envelope, event))
         return facts, parked
@@ -280,6 +283,41 @@ class _Projector:
         )
 
 
+Decoded = tuple[Envelope, Event] | Exception
+
+
+def _decode(record: Record) -> Decoded:
+    try:
+        envelope = record.envelope()
+        return envelope, parse_event(envelope.type, envelope.schema_version, envelope.data)
+    except Exception as e:
+        return e
+
+
+class DecodeCache:
+    """Records decoded lately, shared by a runtime's projectors.
+
+    Several projections read the same topics (every one reads inventory's); while they
+    catch up together each record would be decoded once per projection, and decoding costs
+    more than projecting. The oldest entries go first once ``size`` are held.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: dict[tuple[str, int, int], Decoded] = {}
+
+    def get(self, seq: tuple[str, int, int]) -> Decoded | None:
+        return self._entries.get(seq)
+
+    def put(self, seq: tuple[str, int, int], outcome: Decoded) -> Decoded:
+        entries = self._entries
+        if self.size:
+            if len(entries) >= self.size:
+                del entries[next(iter(entries))]
+            entries[seq] = outcome
+        return outcome
+
+
 class ProjectorRuntime:
     """Runs every projection concurrently in this process."""
 
@@ -301,6 +339,7 @@ class ProjectorRuntime:
         self.prefix = prefix
         self.metrics = metrics or Metrics()
         self.batch_size = batch_size
+        self.decoded = DecodeCache(batch_size * 4 if len(projections) > 1 else 0)
         self.stopping = False
         self._projectors = {p.name: _Projector(self, p) for p in projections}
         self._tasks: list[asyncio.Task[None]] = []

@@ -1,0 +1,1 @@
+"""Benchmarks of the ledger against the raw limits of its parts and against a peer."""

@@ -1,0 +1,105 @@
+"""Projector catch-up from offset 0, beside the raw limits of its two halves.
+
+Ours: a fresh scratch runtime (its own schemas and checkpoints) follows the log from the
+start until it stands at the log's end: per projection alone, then all together. The raw
+limits, measured on the same records: aiokafka reading them (``read_committed``, the reader
+our projectors use) and asyncpg's ``copy_records_to_table`` writing one row per event read
+(stream, version, type, data) into a fresh table: no decoding, no logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from bench.infra import Environment
+from ledger.log.kafka import KafkaLog
+from ledger.log.topology import Topology
+from ledger.projector import ProjectorRuntime
+from ledger.store import Projection
+
+Row = tuple[str, int, str, str]  # stream, version, type, data: one event as the raw limit writes it
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    events: int  # records the projections read (a record read by two counts twice)
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+def _log(env: Environment, prefix: str) -> KafkaLog:
+    return KafkaLog(env.bootstrap, Topology(prefix, env.settings(prefix).partitions))
+
+
+async def catch_up(env: Environment, prefix: str, chosen: Sequence[Projection]) -> CatchUp:
+    log = _log(env, prefix)
+    pool = await asyncpg.create_pool(env.dsn, min_size=1, max_size=len(chosen) + 2)
+    settings = env.settings(prefix)
+    runtime = ProjectorRuntime(
+        log, pool, chosen, prefix, scratch=f"b{uuid.uuid4().hex[:8]}", batch_size=settings.projector_batch
+    )
+    try:
+        started = time.perf_counter()
+        await runtime.start()
+        while not runtime.caught_up():
+            await runtime.refresh_end()
+            await asyncio.sleep(0.02)
+        seconds = time.perf_counter() - started
+        await runtime.stop()
+        return CatchUp(sum(s.events for s in runtime.stats()), seconds)
+    finally:
+        await pool.close()
+        await log.close()
+
+
+async def read_rows(
+    env: Environment, prefix: str, topics: Sequence[str]
+) -> tuple[list[tuple[str, int, str, str]], float]:
+    """Every committed record of ``topics`` as a row, and the seconds aiokafka took to read them."""
+    log = _log(env, prefix)
+    end = await log.end_position()
+    reader = await log.open_reader(topics)
+    rows: list[Row] = []
+    try:
+        started = time.perf_counter()
+        wanted = {tp: o for tp, o in end.items() if tp.topic in topics}
+        while not all(reader.position.get_offset(tp) >= o for tp, o in wanted.items()):
+            for r in await reader.read(max_records=5000, timeout=0.2):
+                version = int(_header(r.headers, "ce_streamversion") or 0)
+                rows.append((r.key.decode(), version, _header(r.headers, "ce_type"), r.value.decode()))
+        seconds = time.perf_counter() - started
+    finally:
+        await reader.close()
+        await log.close()
+    return rows, seconds
+
+
+def _header(headers: Sequence[tuple[str, bytes]], name: str) -> str:
+    return next((v.decode() for k, v in headers if k == name), "")
+
+
+async def copy_rows(dsn: str, rows: Sequence[Row]) -> float:
+    """Seconds for ``copy_records_to_table`` to write the rows into a fresh table, committed."""
+    table = f"bench_copy_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"CREATE TABLE {table} (stream text, version bigint, type text, data jsonb)")
+        started = time.perf_counter()
+        async with conn.transaction():
+            await conn.copy_records_to_table(
+                table, records=rows, columns=["stream", "version", "type", "data"]
+            )
+        seconds = time.perf_counter() - started
+        await conn.execute(f"DROP TABLE {table}")
+        return seconds
+    finally:
+        await conn.close()
