@@ -109,12 +109,11 @@ async def http_batch_figure(env: Environment, scale: Scale, report: Report) -> N
     server = await http.start_server(env, prefix)
     try:
         setup = list(workload.setup())
-        await http.post_batches(server, [setup[i : i + 1000] for i in range(0, len(setup), 1000)], 1)
+        await http.post_batches(server, [[setup[i : i + 1000] for i in range(0, len(setup), 1000)]])
         for i in range(scale.repeat):
             moves = workload.movements(scale.writer_commands, seed=100 + i)
             commands = [command(m, n, f"h{i}") for n, m in enumerate(moves)]
-            batches = [commands[j : j + 1000] for j in range(0, len(commands), 1000)]
-            events, seconds = await http.post_batches(server, batches, 4)
+            events, seconds = await http.post_batches(server, http.lanes(commands, 4, 1000))
             figure.ours.append(events / seconds)
             _say(f"http batch run {i + 1}: {events / seconds:,.0f} events/s")
     finally:

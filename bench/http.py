@@ -147,19 +147,20 @@ async def measure(
 
 
 async def post_batches(
-    server: Server, batches: Sequence[Sequence[tuple[str, Body]]], in_flight: int
+    server: Server, lanes: Sequence[Sequence[Sequence[tuple[str, Body]]]]
 ) -> tuple[int, float]:
-    """Batch commands (``POST /v1/commands``) from ``in_flight`` clients; answer events and seconds."""
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for batch in batches:
-        queue.put_nowait(orjson.dumps([{"name": n, "body": b} for n, b in batch]))
+    """Batch commands (``POST /v1/commands``), one client per lane posting its batches in order.
+
+    Concurrent requests may be decided in any order, so each lane must hold streams of its
+    own (a receipt and the issue it allows travel in one lane); answers events and seconds.
+    """
     events = 0
     refused: list[object] = []
 
-    async def client(session: aiohttp.ClientSession) -> None:
+    async def client(session: aiohttp.ClientSession, batches: Sequence[Sequence[tuple[str, Body]]]) -> None:
         nonlocal events
-        while not queue.empty():
-            body = queue.get_nowait()
+        for batch in batches:
+            body = orjson.dumps([{"name": n, "body": b} for n, b in batch])
             async with session.post(f"{server.url}/v1/commands", data=body) as response:
                 answer = orjson.loads(await response.read())
             for result in answer["results"]:
@@ -171,8 +172,16 @@ async def post_batches(
     timeout = aiohttp.ClientTimeout(total=600)
     async with aiohttp.ClientSession(headers=server.headers, timeout=timeout) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(in_flight)))
+        await asyncio.gather(*(client(session, lane) for lane in lanes))
         seconds = time.perf_counter() - started
     if refused:
         raise RuntimeError(f"{len(refused)} batch commands were refused, first: {refused[0]}")
     return events, seconds
+
+
+def lanes(commands: Sequence[tuple[str, Body]], count: int, size: int) -> list[list[list[tuple[str, Body]]]]:
+    """``commands`` split into ``count`` lanes by stream, order kept, each cut into batches of ``size``."""
+    split: list[list[tuple[str, Body]]] = [[] for _ in range(count)]
+    for name, body in commands:
+        split[hash((body["sku"], body["location_id"])) % count].append((name, body))
+    return [[lane[i : i + size] for i in range(0, len(lane), size)] for lane in split]

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash deploy/bootstrap.sh dev
 . .venv/bin/activate
 python deploy/kafka/localkafka.py fetch   # Kafka jars from Maven Central, cached after the first run
+python -c "from bench.loadgen import ensure_vegeta; ensure_vegeta()"   # the load generator, built once
 
 echo "== ruff"
 ruff check .

@@ -32,6 +32,16 @@ class BinaryMessage:
     value: bytes
 
 
+_HEADER = {
+    name: "content-type" if name == "datacontenttype" else f"ce_{name}"
+    for name in (
+        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "streamversion",
+        "schemaversion", "recordedat", "actor", "correlationid", "causationid", "prevhash", "hash",
+        "idempotencykey",
+    )
+}  # header names spelled once, not per record
+
+
 def attributes(event: Envelope) -> dict[str, str]:
     """The CloudEvents attributes of an event, every value as a string."""
     attrs = {
@@ -57,18 +67,13 @@ def attributes(event: Envelope) -> dict[str, str]:
 
 
 def to_binary(event: Envelope) -> BinaryMessage:
-    headers = [
-        ("content-type" if name == "datacontenttype" else f"ce_{name}", value.encode())
-        for name, value in attributes(event).items()
-    ]
+    attrs = attributes(event)
+    headers = [(_HEADER.get(name) or f"ce_{name}", value.encode()) for name, value in attrs.items()]
     return BinaryMessage(key=event.stream.encode(), headers=headers, value=orjson.dumps(event.data))
 
 
 def from_binary(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes) -> Envelope:
-    attrs: dict[str, str] = {}
-    for name, raw in headers:
-        if name.startswith("ce_"):
-            attrs[name[3:]] = raw.decode()
+    attrs = {name[3:]: raw.decode() for name, raw in headers if name[:3] == "ce_"}
     try:
         data = orjson.loads(value)
     except orjson.JSONDecodeError as e:

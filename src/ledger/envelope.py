@@ -35,6 +35,8 @@ def _format_utc(moment: datetime) -> str:
 def parse_time(text: str) -> datetime:
     """Parse an RFC 3339 time; a naive one is refused rather than guessed."""
     moment = datetime.fromisoformat(text)
+    if moment.tzinfo is UTC:  # as we write them: nothing to convert
+        return moment
     if moment.tzinfo is None:
         raise ValueError(f"time without offset: {text!r}")
     return moment.astimezone(UTC)
