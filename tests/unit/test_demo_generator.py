@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers import DomainError, WriteModel, decide, evolve
-from ledger.demo import DemoCommand, generate
+from ledger.demo import MAX_DAYS, DemoCommand, generate
 from schemas import COMMANDS, Event, parse_command
 from schemas.inventory import LotRejected, LotReleased, StockQuarantined
 
@@ -139,7 +139,9 @@ def test_business_hours_follow_the_time_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    ("now", "days"), [(NOW, 0), (NOW, 3651), (NOW.replace(tzinfo=None), 30)], ids=["0", "3651", "naive"]
+    ("now", "days"),
+    [(NOW, 0), (NOW, MAX_DAYS + 1), (NOW.replace(tzinfo=None), 30)],
+    ids=["0", "beyond-max", "naive"],
 )
 def test_bad_arguments_are_refused(now: datetime, days: int) -> None:
     with pytest.raises(ValueError, match=r"days|timezone"):

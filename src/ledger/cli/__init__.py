@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    tune_collector()
+    tune_collector("serving" if args.command == "serve" else "batch")
     try:
         return int(args.run(args))
     except ValidationError as e:

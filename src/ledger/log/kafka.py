@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import aiokafka.producer.sender
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -26,6 +27,13 @@ from ledger.log.position import Position, TopicPartition
 from ledger.log.topology import Topology
 
 _FAILURES = (KafkaError, OSError, TimeoutError)
+
+# KAFKA-5477: just after a commit, the coordinator answers the next transaction's
+# AddPartitionsToTxn with CONCURRENT_TRANSACTIONS until the commit markers are written, which
+# takes a few milliseconds; aiokafka then waits a fixed 20 ms. Back-to-back group commits are
+# the writer's normal case, so it asks again sooner: measured, a one-record transaction went
+# from 31 ms to 10 ms (median) on one broker.
+aiokafka.producer.sender.BACKOFF_OVERRIDE = 0.002
 
 
 class KafkaLog:

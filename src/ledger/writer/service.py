@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ import structlog
 from handlers import DomainError, WriteModel, decide, evolve
 from handlers.journal import Table
 from ledger.envelope import Envelope
+from ledger.ids import new_hex, new_uuid
 from ledger.log import EventLog, LogError, LogWriter, Position, Record, WriterFenced
 from ledger.memory import freeze_survivors
 from ledger.metrics import Metrics
@@ -64,7 +64,7 @@ def _command_id(request: CommandRequest) -> str:
     """A digest of the key and body when keyed (so a repeat is recognised), else a fresh id."""
     if request.idempotency_key is not None:
         return command_digest(request.actor, request.idempotency_key, request.name, request.body)
-    return f"cmd-{uuid.uuid4().hex}"
+    return f"cmd-{new_hex()}"
 
 
 def _outcome(future: asyncio.Future[CommandResult]) -> CommandResult | BaseException:
@@ -344,7 +344,7 @@ class Writer:
         request = pending.request
         assert command.occurred_at is not None
         envelope = Envelope(
-            id=str(uuid.uuid4()),
+            id=new_uuid(),
             type=event.type,
             schema_version=event.schema_version,
             stream=stream,
