@@ -26,7 +26,7 @@ from rich.console import Console
 import projections
 from bench import history, http, peer, projectors, rss, writer
 from bench.infra import REPO, Environment, environment, new_prefix
-from bench.loadgen import Target
+from bench.loadgen import Target, percentile
 from bench.results import Figure, Report
 from bench.table import render
 from bench.workload import StockWorkload, command, setup_for
@@ -235,6 +235,7 @@ async def http_latency_figures(env: Environment, scale: Scale, report: Report) -
             baselines = {
                 r: await http.measure(constant_targets, r, seconds) for r in sorted(set(rates.values()))
             }
+            kafka = await writer.transaction_latency(env.bootstrap, Topology(new_prefix("t"), 1), 300)
             # Every command its own receipt (a repeated id is refused), the warm-up's too.
             commands = http.command_targets(
                 server, _demo_workload(skus, locations), int(rate * seconds) + 1, f"l{i}"
@@ -254,6 +255,8 @@ async def http_latency_figures(env: Environment, scale: Scale, report: Report) -
                 # Open loop: an overloaded server shows as failures (timeouts count at the
                 # timeout's latency), never as fewer requests; the share answered is kept.
                 figure.detail.setdefault("success_ratio", []).append(result.success_ratio())
+                if what == "command":  # the log's own floor: one record's transaction, same run
+                    figure.detail.setdefault("kafka_transaction_ms", []).append(percentile(kafka, q))
             _say(
                 f"http run {i + 1}: p99 "
                 + ", ".join(

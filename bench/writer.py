@@ -189,3 +189,31 @@ def _by_partition(log: KafkaLog, batch: Sequence[Envelope]) -> dict[tuple[str, i
     for e in batch:
         groups.setdefault((log.topic_for(e.stream), log.partition_for(e.stream)), []).append(to_binary(e))
     return groups
+
+
+async def transaction_latency(bootstrap: str, topology: Topology, count: int) -> list[float]:
+    """Milliseconds per transaction of one record, back to back: the floor under a command's
+    latency, since every command is durable only once its transaction has committed."""
+    log = KafkaLog(bootstrap, topology)
+    await log.start()
+    topic = topology.topics[0]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        transactional_id=f"{topology.prefix}.latency",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=0,
+    )
+    await producer.start()
+    took: list[float] = []
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            await producer.begin_transaction()
+            await (await producer.send(topic, b"{}", key=b"k", partition=0))
+            await producer.commit_transaction()
+            took.append((time.perf_counter() - started) * 1000)
+    finally:
+        await producer.stop()
+        await log.close()
+    return took

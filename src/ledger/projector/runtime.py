@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -308,7 +309,9 @@ class DecodeCache:
     def __init__(self, soft: int, hard: int) -> None:
         self.soft, self.hard = soft, hard
         self.readers: dict[str, list[_Projector]] = {}
-        self._entries: dict[tuple[str, int, int], Decoded] = {}
+        # Ordered by insertion; an OrderedDict finds its oldest key at once, where a dict
+        # emptied from the front scans the holes left behind.
+        self._entries: OrderedDict[tuple[str, int, int], Decoded] = OrderedDict()
 
     def get(self, seq: tuple[str, int, int]) -> Decoded | None:
         return self._entries.get(seq)
@@ -328,7 +331,7 @@ class DecodeCache:
             oldest = next(iter(entries))
             if len(entries) < self.hard and self._wanted(oldest):
                 return
-            del entries[oldest]
+            entries.popitem(last=False)
 
     def _wanted(self, seq: tuple[str, int, int]) -> bool:
         topic, partition, offset = seq

