@@ -62,7 +62,8 @@ SCALES = {
     ),
     "smoke": Scale("smoke", 1, 2_000, 50, 3, 1_500, 3_000, 50, 20, 1.0, 3, 200, 5, 20, 200),
 }
-FIGURES = ("writer", "http-batch", "projectors", "rebuild", "http-latency", "rss", "peer")
+# Latency first, on a quiet database: later figures leave large tables behind.
+FIGURES = ("http-latency", "writer", "http-batch", "projectors", "rebuild", "rss", "peer")
 
 
 def _say(text: str) -> None:
