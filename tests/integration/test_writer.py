@@ -102,6 +102,32 @@ async def test_restart_from_snapshot_plus_tail_rebuilds_the_same_state(
     assert len(await read_all(log)) == 61
 
 
+async def test_a_snapshot_is_the_state_when_it_began_while_the_writer_goes_on(
+    make_log: LogFactory, db: asyncpg.Pool, prefix: str
+) -> None:
+    store = SnapshotStore(db, prefix)
+    await store.setup()
+    writer = Writer(await make_log(), store, snapshot_every=10)
+    await writer.start()
+    for i in range(10):
+        await writer.submit(location(i))  # the tenth begins a snapshot in a forked child
+    for i in range(10, 15):
+        await writer.submit(location(i))  # decided and committed while it is being pickled
+    snapshot = None
+    for _ in range(200):
+        if (snapshot := await store.load()) is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert snapshot is not None
+    assert snapshot.events == 10
+    assert set(snapshot.state.model.locations) == {f"LOC-{i}" for i in range(10)}
+    assert len(writer.model.locations) == 15
+    await writer.stop()
+    final = await store.load()
+    assert final is not None
+    assert final.events == 15  # the clean stop's, taken after the first was stored
+
+
 async def test_a_refused_command_in_a_batch_leaves_the_others_and_the_state_intact(
     make_log: LogFactory,
 ) -> None:

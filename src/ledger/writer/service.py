@@ -128,6 +128,7 @@ class Writer:
         self._events_at_snapshot = 0
         self._loop_task: asyncio.Task[None] | None = None
         self._reconnect_task: asyncio.Task[None] | None = None
+        self._snapshotting: asyncio.Task[None] | None = None
         self.status = Status.STARTING
         self.problem: str | None = None
 
@@ -155,6 +156,8 @@ class Writer:
         if self._loop_task is not None:
             await self._queue.put(None)
             await self._loop_task
+        if self._snapshotting is not None:
+            await self._snapshotting  # one begun by the loop: stored (or logged as failed) first
         if self.status is Status.ACTIVE:
             await self._snapshot()
         self.status = Status.STOPPED
@@ -306,7 +309,7 @@ class Writer:
         self._answer_repeats(repeats)
         self._events += len(records)
         if self._snapshots is not None and self._events - self._events_at_snapshot >= self._snapshot_due():
-            await self._snapshot()
+            await self._snapshot_apart()
 
     def _snapshot_due(self) -> int:
         """Events between snapshots: ``snapshot_every``, or one per stream held if more.
@@ -428,9 +431,33 @@ class Writer:
         log.warning("writer_log_unavailable", reason=str(error))
         self._reconnect_task = asyncio.create_task(self._reconnect(), name="ledger-writer-reconnect")
 
+    async def _snapshot_apart(self) -> None:
+        """Begin a snapshot and go on deciding while it is pickled; one at a time."""
+        if self._snapshots is None or (self._snapshotting is not None and not self._snapshotting.done()):
+            return
+        events = self._events
+        try:
+            finish = await self._snapshots.save_apart(Snapshot(self._position, events, self._state))
+        except Exception as e:  # a missed snapshot only slows the next start
+            log.warning("snapshot_failed", error=repr(e))
+            return
+        self._events_at_snapshot = events
+
+        async def finished() -> None:
+            try:
+                size = await finish()
+            except Exception as e:
+                log.warning("snapshot_failed", error=repr(e))
+            else:
+                log.info("snapshot_taken", events=events, bytes=size)
+
+        self._snapshotting = asyncio.create_task(finished(), name="ledger-writer-snapshot")
+
     async def _snapshot(self) -> None:
         if self._snapshots is None:
             return
+        if self._snapshotting is not None:
+            await self._snapshotting  # never two at once, and never the older one last
         try:
             size = await self._snapshots.save(Snapshot(self._position, self._events, self._state))
         except Exception as e:  # a missed snapshot only slows the next start

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import pickle
+import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +26,7 @@ import schemas
 from ledger.log import Position
 
 SCHEMA = "ledger_writer"
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -81,7 +85,41 @@ class SnapshotStore:
 
     async def save(self, snapshot: Snapshot) -> int:
         """Store the snapshot; answers its size in bytes. Call only between batches."""
-        blob = await asyncio.to_thread(pickle.dumps, snapshot.state, pickle.HIGHEST_PROTOCOL)
+        return await self.store(snapshot, await asyncio.to_thread(pickle.dumps, snapshot.state, _PROTOCOL))
+
+    async def save_apart(self, snapshot: Snapshot) -> Callable[[], Awaitable[int]]:
+        """Begin a snapshot the caller need not wait for; answers what finishes and stores it.
+
+        The state is pickled in a forked child, which sees it exactly as it is at this call
+        (copy-on-write), so the caller may change it at once: the writer goes on committing
+        while a large state is pickled, where pickling in a thread made it wait (and took
+        the GIL from the event loop). Call only between batches.
+        """
+        out = tempfile.TemporaryFile()  # noqa: SIM115  (closed by ``finish``)
+        pid = os.fork()
+        if pid == 0:  # the child: pickle, and leave without running anything of the parent's
+            code = 1
+            try:
+                pickle.dump(snapshot.state, out, _PROTOCOL)
+                out.flush()
+                code = 0
+            finally:
+                os._exit(code)
+
+        async def finish() -> int:
+            try:
+                _, status = await asyncio.to_thread(os.waitpid, pid, 0)
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise RuntimeError(f"the snapshot child exited with status {status}")
+                out.seek(0)
+                blob = await asyncio.to_thread(out.read)
+            finally:
+                out.close()
+            return await self.store(snapshot, blob)
+
+        return finish
+
+    async def store(self, snapshot: Snapshot, blob: bytes) -> int:
         async with self._pool.acquire() as conn:
             await conn.execute(
                 f"INSERT INTO {SCHEMA}.snapshots (name, model_version, position, events, state) "
