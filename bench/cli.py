@@ -280,16 +280,7 @@ async def rss_figure(env: Environment, scale: Scale, report: Report) -> None:
     topology = Topology(prefix, 3)
     events = await rss.fill(env.bootstrap, topology, workload)
     _say(f"rss: {events:,} events over {workload.streams:,} stock streams in the log")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.rss", "--bootstrap", env.bootstrap, "--prefix", prefix],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        cwd=REPO,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.rss failed: {done.stderr[-2000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = _json_from("bench.rss", ["--bootstrap", env.bootstrap, "--prefix", prefix], timeout=1800)
     report.add(
         Figure(
             "writer.rss",
@@ -337,32 +328,23 @@ async def peer_figure(env: Environment, scale: Scale, report: Report) -> None:
         _say(f"peer run {i + 1}: ours {ours:,.0f} events/s, peer {figure.limit[-1]:,.0f} events/s")
 
 
-def _run_peer(dsn: str, scale: Scale) -> dict[str, float]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.peer",
-            "--dsn",
-            dsn,
-            "--aggregates",
-            str(scale.peer_aggregates),
-            "--events",
-            str(scale.peer_events),
-            "--seed",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        cwd=REPO,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the peer failed: {done.stderr[-2000:]}")
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+def _run_peer(dsn: str, scale: Scale) -> dict[str, Any]:
+    args = ["--dsn", dsn, "--aggregates", str(scale.peer_aggregates), "--events", str(scale.peer_events)]
+    result = _json_from("bench.peer", [*args, "--seed", "3"], timeout=3600)
     if not result.get("levels_ok"):
         raise RuntimeError("the peer's projected levels are wrong")
     return result
+
+
+def _json_from(module: str, args: list[str], *, timeout: float) -> dict[str, Any]:
+    """Run ``python -m module args`` in a process of its own; answer the JSON of its last line."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} failed: {done.stderr[-2000:]}")
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
 
 
 RUNNERS: dict[str, Callable[[Environment, Scale, Report], Coroutine[Any, Any, None]]] = {

@@ -153,15 +153,7 @@ async def raw_produce(bootstrap: str, topology: Topology, batches: Sequence[Sequ
     log = KafkaLog(bootstrap, topology)
     await log.start()
     encoded = [_by_partition(log, batch) for batch in batches]
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        transactional_id=f"{topology.prefix}.raw",
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=0,
-        max_batch_size=1 << 20,
-        max_request_size=8 << 20,
-    )
+    producer = bare_producer(bootstrap, f"{topology.prefix}.raw")
     await producer.start()
     try:
         started = time.perf_counter()
@@ -197,13 +189,7 @@ async def transaction_latency(bootstrap: str, topology: Topology, count: int) ->
     log = KafkaLog(bootstrap, topology)
     await log.start()
     topic = topology.topics[0]
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        transactional_id=f"{topology.prefix}.latency",
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=0,
-    )
+    producer = bare_producer(bootstrap, f"{topology.prefix}.latency")
     await producer.start()
     took: list[float] = []
     try:
@@ -217,3 +203,16 @@ async def transaction_latency(bootstrap: str, topology: Topology, count: int) ->
         await producer.stop()
         await log.close()
     return took
+
+
+def bare_producer(bootstrap: str, transactional_id: str) -> AIOKafkaProducer:
+    """A transactional producer set as our writer's is (``ledger.log.kafka``), with no logic."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        transactional_id=transactional_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=0,
+        max_batch_size=1 << 20,
+        max_request_size=8 << 20,
+    )
