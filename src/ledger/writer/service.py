@@ -454,17 +454,12 @@ class Writer:
         self._snapshotting = asyncio.create_task(finished(), name="ledger-writer-snapshot")
 
     async def _snapshot(self) -> None:
-        if self._snapshots is None:
-            return
+        """A snapshot of the state now, waited for: the clean stop's, after any in flight."""
         if self._snapshotting is not None:
             await self._snapshotting  # never two at once, and never the older one last
-        try:
-            size = await self._snapshots.save(Snapshot(self._position, self._events, self._state))
-        except Exception as e:  # a missed snapshot only slows the next start
-            log.warning("snapshot_failed", error=repr(e))
-            return
-        self._events_at_snapshot = self._events
-        log.info("snapshot_taken", events=self._events, bytes=size)
+        await self._snapshot_apart()
+        if self._snapshotting is not None:
+            await self._snapshotting
 
 
 def _earlier_with_key(pending: _Pending, decided: list[tuple[_Pending, list[Envelope]]]) -> _Pending | None:

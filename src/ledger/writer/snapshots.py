@@ -83,10 +83,6 @@ class SnapshotStore:
         state = await asyncio.to_thread(pickle.loads, row["state"])
         return Snapshot(Position.from_token(row["position"]), row["events"], state)
 
-    async def save(self, snapshot: Snapshot) -> int:
-        """Store the snapshot; answers its size in bytes. Call only between batches."""
-        return await self.store(snapshot, await asyncio.to_thread(pickle.dumps, snapshot.state, _PROTOCOL))
-
     async def save_apart(self, snapshot: Snapshot) -> Callable[[], Awaitable[int]]:
         """Begin a snapshot the caller need not wait for; answers what finishes and stores it.
 
@@ -120,6 +116,7 @@ class SnapshotStore:
         return finish
 
     async def store(self, snapshot: Snapshot, blob: bytes) -> int:
+        """Store a pickled snapshot in place of the last; answers its size in bytes."""
         async with self._pool.acquire() as conn:
             await conn.execute(
                 f"INSERT INTO {SCHEMA}.snapshots (name, model_version, position, events, state) "
