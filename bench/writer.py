@@ -20,7 +20,7 @@ from bench.workload import Body
 from ledger.cloudevents import BinaryMessage, to_binary
 from ledger.envelope import Envelope
 from ledger.log import EventLog, LogReader, LogWriter, Position, Record
-from ledger.log.kafka import KafkaLog
+from ledger.log.kafka import KafkaLog, record_batches
 from ledger.log.topology import Topology
 from ledger.writer import CommandRequest, Writer
 from schemas import parse_command
@@ -161,13 +161,8 @@ async def raw_produce(bootstrap: str, topology: Topology, batches: Sequence[Sequ
             await producer.begin_transaction()
             futures = []
             for (topic, partition), messages in groups.items():
-                batch = producer.create_batch()
-                for m in messages:
-                    if batch.append(key=m.key, value=m.value, timestamp=None, headers=m.headers) is None:
-                        futures.append(await producer.send_batch(batch, topic, partition=partition))
-                        batch = producer.create_batch()
-                        batch.append(key=m.key, value=m.value, timestamp=None, headers=m.headers)
-                futures.append(await producer.send_batch(batch, topic, partition=partition))
+                for _, batch in record_batches(producer, range(len(messages)), messages):
+                    futures.append(await producer.send_batch(batch, topic, partition=partition))
             await asyncio.gather(*futures)
             await producer.commit_transaction()
         return time.perf_counter() - started

@@ -206,7 +206,7 @@ class KafkaWriter:
             sent = [
                 (indexes, await producer.send_batch(batch, topic, partition=partition))
                 for (topic, partition), group in groups.items()
-                for indexes, batch in _record_batches(producer, group, messages)
+                for indexes, batch in record_batches(producer, group, messages)
             ]
             for indexes, future in sent:
                 base = (await future).offset
@@ -281,10 +281,11 @@ class KafkaReader:
         await _stop(self._consumer, self._consumer._client)
 
 
-def _record_batches(
-    producer: AIOKafkaProducer, indexes: list[int], messages: list[BinaryMessage]
+def record_batches(
+    producer: AIOKafkaProducer, indexes: Iterable[int], messages: Sequence[BinaryMessage]
 ) -> Iterator[tuple[list[int], Any]]:
-    """Fill record batches with the given messages; a new batch when one is full."""
+    """Fill record batches with ``messages[i]`` for each index, in order; a new batch when one
+    is full. Yields each batch with the indexes it holds, for one ``send_batch`` each."""
     batch, taken = producer.create_batch(), list[int]()
     for i in indexes:
         m = messages[i]
