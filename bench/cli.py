@@ -207,6 +207,7 @@ async def http_latency_figures(env: Environment, scale: Scale, report: Report) -
     constant_targets = [Target("GET", f"http://127.0.0.1:{port}/constant")]
     try:
         skus, locations = await http.catalogue(server)
+        demo_stock = StockWorkload(tuple(skus), tuple(locations))  # receipts on the demo's own stock
         months = [f"2026-{m:02d}" for m in (8, 9, 10)]
         reads = {
             "inventory": http.inventory_targets(server, skus, locations),
@@ -238,10 +239,8 @@ async def http_latency_figures(env: Environment, scale: Scale, report: Report) -
             }
             kafka = await writer.transaction_latency(env.bootstrap, Topology(new_prefix("t"), 1), 300)
             # Every command its own receipt (a repeated id is refused), the warm-up's too.
-            commands = http.command_targets(
-                server, _demo_workload(skus, locations), int(rate * seconds) + 1, f"l{i}"
-            )
-            warm_up = http.command_targets(server, _demo_workload(skus, locations), 2 * rate + 1, f"w{i}")
+            commands = http.command_targets(server, demo_stock, int(rate * seconds) + 1, f"l{i}")
+            warm_up = http.command_targets(server, demo_stock, 2 * rate + 1, f"w{i}")
             results = {
                 "command": await http.measure(commands, rate, seconds, warm_up),
                 **{
@@ -268,10 +267,6 @@ async def http_latency_figures(env: Environment, scale: Scale, report: Report) -
     finally:
         stop_process(constant)
         http.stop_server(server)
-
-
-def _demo_workload(skus: list[str], locations: list[str]) -> StockWorkload:
-    return StockWorkload(tuple(skus), tuple(locations))
 
 
 async def rss_figure(env: Environment, scale: Scale, report: Report) -> None:

@@ -65,9 +65,7 @@ async def catch_up(env: Environment, prefix: str, chosen: Sequence[Projection]) 
         await log.close()
 
 
-async def read_rows(
-    env: Environment, prefix: str, topics: Sequence[str]
-) -> tuple[list[tuple[str, int, str, str]], float]:
+async def read_rows(env: Environment, prefix: str, topics: Sequence[str]) -> tuple[list[Row], float]:
     """Every committed record of ``topics`` as a row, and the seconds aiokafka took to read them."""
     log = _log(env, prefix)
     end = await log.end_position()

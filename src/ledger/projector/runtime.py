@@ -22,20 +22,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
 import structlog
 
-from ledger.envelope import Envelope
-from ledger.log import EventLog, LogError, LogReader, Position, Record, TopicPartition
+from ledger.log import EventLog, LogError, LogReader, Position, Record
 from ledger.metrics import Metrics
 from ledger.projector import bookkeeping
+from ledger.projector.decoding import DecodeCache, decode
 from ledger.projector.locks import Follower
 from ledger.store import Connection, Fact, Projection, schema_name
-from schemas import Event, parse_event
 
 log = structlog.get_logger("ledger.projector")
 
@@ -187,7 +185,7 @@ class _Projector:
             seq = (record.topic, record.partition, record.offset)
             outcome = decoded.get(seq)
             if outcome is None:
-                outcome = decoded.put(seq, _decode(record))
+                outcome = decoded.put(seq, decode(record))
             if isinstance(outcome, Exception):  # unreadable: park it and hold its stream
                 stream = record.key.decode(errors="replace")
                 self._parked_streams.add(stream)
@@ -282,61 +280,6 @@ class _Projector:
             last_error=self.last_error,
             live=self.live,
         )
-
-
-Decoded = tuple[Envelope, Event] | Exception
-
-
-def _decode(record: Record) -> Decoded:
-    try:
-        envelope = record.envelope()
-        return envelope, parse_event(envelope.type, envelope.schema_version, envelope.data)
-    except Exception as e:
-        return e
-
-
-class DecodeCache:
-    """Records decoded lately, shared by a runtime's projectors.
-
-    Several projections read the same topics (every one reads inventory's); while they catch
-    up together each record would be decoded once per projection, and decoding costs more
-    than projecting. An entry goes once every projector that reads its topic has passed it;
-    past ``soft`` entries those are dropped, and past ``hard`` the oldest go regardless (a
-    projector that far behind decodes for itself). Measured on a year's history, all five
-    projections: a plain 20k-entry cache decoded each record 2.2 times, this one once.
-    """
-
-    def __init__(self, soft: int, hard: int) -> None:
-        self.soft, self.hard = soft, hard
-        self.readers: dict[str, list[_Projector]] = {}
-        # Ordered by insertion; an OrderedDict finds its oldest key at once, where a dict
-        # emptied from the front scans the holes left behind.
-        self._entries: OrderedDict[tuple[str, int, int], Decoded] = OrderedDict()
-
-    def get(self, seq: tuple[str, int, int]) -> Decoded | None:
-        return self._entries.get(seq)
-
-    def put(self, seq: tuple[str, int, int], outcome: Decoded) -> Decoded:
-        if not self.hard:
-            return outcome
-        entries = self._entries
-        if len(entries) >= self.soft:
-            self._prune()
-        entries[seq] = outcome
-        return outcome
-
-    def _prune(self) -> None:
-        entries = self._entries
-        while entries:
-            oldest = next(iter(entries))
-            if len(entries) < self.hard and self._wanted(oldest):
-                return
-            entries.popitem(last=False)
-
-    def _wanted(self, seq: tuple[str, int, int]) -> bool:
-        topic, partition, offset = seq
-        tp = TopicPartition(topic, partition)
-        return any(p.position.get_offset(tp) <= offset for p in self.readers.get(topic, ()))
 
 
 class ProjectorRuntime:
