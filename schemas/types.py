@@ -88,16 +88,25 @@ def _rfc3339_only(value: object) -> object:
     raise ValueError("expected an RFC 3339 timestamp with a time zone, e.g. 2026-11-05T10:00:00Z")
 
 
-def _representable_in_utc(value: datetime) -> datetime:
+EARLIEST_TIME: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME: Final = datetime(3000, 1, 1, tzinfo=UTC)
+"""Business times lie in [EARLIEST_TIME, LATEST_TIME): far enough from datetime's own limits
+(years 1 and 9999) that every later computation survives them: an SLA clock's due time, a
+week's or month's start in any ``LEDGER_TIMEZONE``, the previous period of a span of years."""
+
+
+def _within_window(value: datetime) -> datetime:
     try:
-        value.astimezone(UTC)
+        utc = value.astimezone(UTC)
     except OverflowError as e:
         raise ValueError("timestamp out of range") from e
+    if not EARLIEST_TIME <= utc < LATEST_TIME:
+        raise ValueError("a business time from 1900-01-01 up to 3000-01-01 (UTC)")
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(_representable_in_utc)]
-"""A timezone-aware RFC 3339 time; naive times and epoch numbers are rejected."""
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(_within_window)]
+"""A timezone-aware RFC 3339 time in the business window; naive times and epoch numbers are rejected."""
 
 # Decimals --------------------------------------------------------------------------------
 
