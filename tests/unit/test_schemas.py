@@ -337,7 +337,7 @@ def test_every_api_command_is_registered_under_its_name_and_area() -> None:
     for name, cls in COMMANDS.items():
         assert cls.command_name == name
         assert cls.area in AREAS
-    assert len(AREAS) == 6
+    assert len(AREAS) == 7
 
 
 def test_unknown_command_is_a_key_error_with_a_plain_message() -> None:
@@ -378,6 +378,7 @@ def test_unknown_event_types_and_versions_are_rejected() -> None:
         ("target:2026-11/team/north", "planning"),
         ("lot:L-77", "quality"),
         ("complaint:C-9", "service"),
+        ("principal:alice", "access"),
         ("target:2026-11/category/power tools / hand", "planning"),
     ],
 )

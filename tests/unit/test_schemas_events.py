@@ -140,6 +140,8 @@ SAMPLES: dict[str, tuple[dict[str, Any], str]] = {
     "ComplaintAcknowledged": ({"complaint_id": "C-9"}, "complaint:C-9"),
     "ComplaintResolved": ({"complaint_id": "C-9", "resolution": "Refunded shipping."}, "complaint:C-9"),
     "ComplaintReopened": ({"complaint_id": "C-9", "reason": "Refund never arrived."}, "complaint:C-9"),
+    "TokenIssued": ({"principal": "alice", "scopes": ["audit", "read"]}, "principal:alice"),
+    "TokenRevoked": ({"principal": "alice"}, "principal:alice"),
 }
 
 
