@@ -20,7 +20,7 @@ from .conftest import Api
 async def ok(api: Api, name: str, body: dict[str, Any]) -> dict[str, Any]:
     status, answer = await api.command(name, {**body, "occurred_at": "2026-11-02T09:00:00Z"})
     assert status == 201, (name, answer)
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 async def get(api: Api, path: str, **params: str) -> Any:
