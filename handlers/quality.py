@@ -15,7 +15,7 @@ from handlers.inventory import check_lot
 from handlers.model import Decider, Evolver, WriteModel
 from schemas.base import Command, Event
 from schemas.inventory import LotRejected, LotReleased
-from schemas.quality import InspectionRecorded, RecordInspection
+from schemas.quality import Defect, InspectionRecorded, RecordInspection
 
 
 def record_inspection(state: WriteModel, command: RecordInspection) -> list[Event]:
@@ -34,7 +34,7 @@ def record_inspection(state: WriteModel, command: RecordInspection) -> list[Even
         stage=command.stage,
         sample_size=command.sample_size,
         defective_units=command.defective_units,
-        defects=command.defects,
+        defects=tuple(Defect(category=d.category, count=d.count) for d in command.defects),
         disposition=command.disposition,
     )
     if lot is None or not lot.quarantined or command.disposition == "rework":

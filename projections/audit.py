@@ -1,7 +1,8 @@
 """The audit read model: every event's whole envelope, by stream and version.
 
-Auditors read a stream's history exactly as it was recorded, hash chain included. A
-redelivered event changes nothing (the key is stream and version).
+Auditors read a stream's history exactly as it was recorded, hash chain included, in every
+area (``access`` too: who was given which rights, and by whom). A redelivered event changes
+nothing (the key is stream and version).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from typing import Any, ClassVar
 import orjson
 
 from ledger.store import Connection, Fact, q
+from schemas import AREAS
 
 
 class Audit:
     name: ClassVar[str] = "audit"
     version: ClassVar[int] = 1
-    areas: ClassVar[tuple[str, ...]] = ("catalog", "sales", "inventory", "quality", "service", "planning")
+    areas: ClassVar[tuple[str, ...]] = AREAS  # every event, token grants and revocations included
 
     def ddl(self, schema: str) -> str:
         return f"""

@@ -2,6 +2,8 @@
 
 Every catalog event lives on a stream of its own kind (`product:`, `location:`, ...), all of
 them in the `catalog` topic. Registering twice is a business rule (409), not a schema rule.
+Names and product categories are free text; units of measure, segments and a team's channel
+are short codes that other queries key by.
 """
 
 from typing import ClassVar, Literal
@@ -9,7 +11,15 @@ from typing import ClassVar, Literal
 from pydantic import StrictBool
 
 from schemas.base import Command, Event
-from schemas.types import Code, Identifier, Name, NonNegativeMoney, NonNegativeQty, PositiveQty
+from schemas.types import (
+    Code,
+    FreeText,
+    Identifier,
+    NonNegativeMoney,
+    NonNegativeQty,
+    PositiveQty,
+    StoredText,
+)
 
 LocationKind = Literal["warehouse", "store"]
 
@@ -19,9 +29,9 @@ class RegisterProduct(Command):
     area: ClassVar[str] = "catalog"
 
     sku: Identifier
-    name: Name
+    name: FreeText
     uom: Code
-    category: Code
+    category: FreeText
     unit_price: NonNegativeMoney | None = None
     reorder_point: NonNegativeQty | None = None
     reorder_qty: PositiveQty | None = None
@@ -45,7 +55,7 @@ class RegisterLocation(Command):
     area: ClassVar[str] = "catalog"
 
     location_id: Identifier
-    name: Name
+    name: FreeText
     kind: LocationKind
 
 
@@ -54,7 +64,7 @@ class RegisterSupplier(Command):
     area: ClassVar[str] = "catalog"
 
     supplier_id: Identifier
-    name: Name
+    name: FreeText
 
 
 class RegisterCustomer(Command):
@@ -62,7 +72,7 @@ class RegisterCustomer(Command):
     area: ClassVar[str] = "catalog"
 
     customer_id: Identifier
-    name: Name
+    name: FreeText
     segment: Code | None = None
 
 
@@ -71,7 +81,7 @@ class RegisterTeam(Command):
     area: ClassVar[str] = "catalog"
 
     team_id: Identifier
-    name: Name
+    name: FreeText
     channel: Code | None = None
 
 
@@ -79,9 +89,9 @@ class ProductRegistered(Event):
     type: Literal["ProductRegistered"] = "ProductRegistered"
 
     sku: Identifier
-    name: Name
+    name: StoredText
     uom: Code
-    category: Code
+    category: StoredText
     unit_price: NonNegativeMoney | None = None
     reorder_point: NonNegativeQty | None = None
     reorder_qty: PositiveQty | None = None
@@ -107,7 +117,7 @@ class LocationRegistered(Event):
     type: Literal["LocationRegistered"] = "LocationRegistered"
 
     location_id: Identifier
-    name: Name
+    name: StoredText
     kind: LocationKind
 
     def stream(self) -> str:
@@ -118,7 +128,7 @@ class SupplierRegistered(Event):
     type: Literal["SupplierRegistered"] = "SupplierRegistered"
 
     supplier_id: Identifier
-    name: Name
+    name: StoredText
 
     def stream(self) -> str:
         return f"supplier:{self.supplier_id}"
@@ -128,7 +138,7 @@ class CustomerRegistered(Event):
     type: Literal["CustomerRegistered"] = "CustomerRegistered"
 
     customer_id: Identifier
-    name: Name
+    name: StoredText
     segment: Code | None = None
 
     def stream(self) -> str:
@@ -139,7 +149,7 @@ class TeamRegistered(Event):
     type: Literal["TeamRegistered"] = "TeamRegistered"
 
     team_id: Identifier
-    name: Name
+    name: StoredText
     channel: Code | None = None
 
     def stream(self) -> str:

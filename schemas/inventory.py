@@ -14,13 +14,14 @@ from pydantic import ConfigDict, model_validator
 
 from schemas.base import Command, Event
 from schemas.types import (
+    FreeText,
     Identifier,
     LineNo,
     NonNegativeMoney,
     NonNegativeQty,
     PositiveQty,
     Quantity,
-    Text,
+    StoredText,
 )
 
 IssueReason = Literal["production", "scrap", "sample"]
@@ -101,7 +102,7 @@ class AdjustStock(Command):
     sku: Identifier
     location_id: Identifier
     counted_qty: NonNegativeQty
-    reason: Text
+    reason: FreeText
     reason_code: AdjustmentReason | None = None
 
 
@@ -178,7 +179,7 @@ class StockAdjustedV1(Event):
     location_id: Identifier
     counted_qty: NonNegativeQty
     delta: Quantity
-    reason: Text
+    reason: StoredText
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)
@@ -197,7 +198,7 @@ class StockAdjusted(Event):
     counted_qty: NonNegativeQty
     delta: Quantity
     reason_code: AdjustmentReason
-    note: Text | None = None
+    note: StoredText | None = None
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)

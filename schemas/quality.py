@@ -11,22 +11,32 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.base import Command, Event
-from schemas.types import Code, Count, Identifier, PositiveCount
+from schemas.types import Count, FreeText, Identifier, PositiveCount, StoredText
 
 Stage = Literal["incoming", "in_process", "final"]
 Disposition = Literal["accept", "reject", "rework"]
 MAX_DEFECT_KINDS = 100
 
 
-class Defect(BaseModel):
-    """How many defects of one category the sample showed."""
+class DefectCount(BaseModel):
+    """How many defects of one category the sample showed, as a command reports it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
 
-    category: Code
+    category: FreeText
     count: Count
 
 
+class Defect(BaseModel):
+    """How many defects of one category the sample showed, as recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
+
+    category: StoredText
+    count: Count
+
+
+DefectCounts = Annotated[tuple[DefectCount, ...], Field(max_length=MAX_DEFECT_KINDS)]
 Defects = Annotated[tuple[Defect, ...], Field(max_length=MAX_DEFECT_KINDS)]
 
 
@@ -47,7 +57,7 @@ class RecordInspection(Command):
     stage: Stage
     sample_size: PositiveCount
     defective_units: Count
-    defects: Defects = ()
+    defects: DefectCounts = ()
     disposition: Disposition
 
     @model_validator(mode="after")

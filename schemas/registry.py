@@ -1,6 +1,7 @@
 """The registry: every command by API name, every event by (type, schema_version), and upcasting.
 
-The writer resolves `POST /v1/commands/{name}` through `COMMANDS`; readers of the log resolve
+The writer resolves `POST /v1/commands/{name}` through `COMMANDS` (the public commands only:
+internal ones, such as issuing a token, are reached by their class); readers of the log resolve
 an envelope's `type` and `schema_version` through `parse_event`, which first lifts old data
 to the latest version with registered upcasters (one function per version step, run on read,
 so stored events never change). `area_of_stream` names the topic a stream belongs to.
@@ -11,14 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from schemas import catalog, inventory, planning, quality, sales, service
+from schemas import access, catalog, inventory, planning, quality, sales, service
 from schemas.base import Command, Event
 from schemas.decoding import loads
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns the data of version n of an event type into the data of version n + 1."""
 
-AREAS: Final = ("catalog", "sales", "inventory", "quality", "service", "planning")
+AREAS: Final = ("catalog", "sales", "inventory", "quality", "service", "planning", "access")
 
 _AREA_OF_CATEGORY: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -32,10 +33,11 @@ _AREA_OF_CATEGORY: Final[Mapping[str, str]] = MappingProxyType(
         "target": "planning",
         "lot": "quality",
         "complaint": "service",
+        "principal": "access",
     }
 )
 
-_MODULES: Final = (catalog, inventory, sales, planning, quality, service)
+_MODULES: Final = (catalog, inventory, sales, planning, quality, service, access)
 
 
 class UnknownEventType(ValueError):

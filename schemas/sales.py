@@ -14,12 +14,13 @@ from schemas.base import Command, Event
 from schemas.types import (
     MAX_LINES,
     Currency,
+    FreeText,
     Identifier,
     LineNo,
     NonNegativeMoney,
     Percent,
     PositiveQty,
-    Text,
+    StoredText,
 )
 
 SalesChannel = Literal["online", "store", "distributor", "direct"]
@@ -127,7 +128,7 @@ class CancelOrder(Command):
     area: ClassVar[str] = "sales"
 
     order_id: Identifier
-    reason: Text
+    reason: FreeText
 
 
 class ReturnOrder(Command):
@@ -174,7 +175,7 @@ class OrderCancelled(Event):
     type: Literal["OrderCancelled"] = "OrderCancelled"
 
     order_id: Identifier
-    reason: Text
+    reason: StoredText
     lines: Annotated[
         tuple[CancelledLine, ...], Field(max_length=MAX_LINES), AfterValidator(_unique_line_numbers)
     ]

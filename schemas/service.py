@@ -7,7 +7,7 @@ is a business rule (409); SLA clocks run on the events' business times.
 from typing import ClassVar, Literal
 
 from schemas.base import Command, Event
-from schemas.types import Code, Identifier, Text
+from schemas.types import FreeText, Identifier, StoredText
 
 ContactChannel = Literal["phone", "email", "chat", "store"]
 Severity = Literal["low", "medium", "high", "critical"]
@@ -20,9 +20,9 @@ class FileComplaint(Command):
     complaint_id: Identifier
     customer_id: Identifier
     channel: ContactChannel
-    category: Code
+    category: FreeText
     severity: Severity
-    description: Text
+    description: FreeText
     order_id: Identifier | None = None
     sku: Identifier | None = None
     lot_id: Identifier | None = None
@@ -40,7 +40,7 @@ class ResolveComplaint(Command):
     area: ClassVar[str] = "service"
 
     complaint_id: Identifier
-    resolution: Text
+    resolution: FreeText
 
 
 class ReopenComplaint(Command):
@@ -48,7 +48,7 @@ class ReopenComplaint(Command):
     area: ClassVar[str] = "service"
 
     complaint_id: Identifier
-    reason: Text
+    reason: FreeText
 
 
 class ComplaintFiled(Event):
@@ -57,9 +57,9 @@ class ComplaintFiled(Event):
     complaint_id: Identifier
     customer_id: Identifier
     channel: ContactChannel
-    category: Code
+    category: StoredText
     severity: Severity
-    description: Text
+    description: StoredText
     order_id: Identifier | None = None
     sku: Identifier | None = None
     lot_id: Identifier | None = None
@@ -83,7 +83,7 @@ class ComplaintResolved(Event):
     type: Literal["ComplaintResolved"] = "ComplaintResolved"
 
     complaint_id: Identifier
-    resolution: Text
+    resolution: StoredText
 
     def stream(self) -> str:
         return f"complaint:{self.complaint_id}"
@@ -93,7 +93,7 @@ class ComplaintReopened(Event):
     type: Literal["ComplaintReopened"] = "ComplaintReopened"
 
     complaint_id: Identifier
-    reason: Text
+    reason: StoredText
 
     def stream(self) -> str:
         return f"complaint:{self.complaint_id}"

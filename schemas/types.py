@@ -3,7 +3,8 @@
 The public contract (API.md, "Identifiers, numbers, times") is enforced here once, so every
 area module states its fields in business terms: ids are short ASCII tokens, quantities and
 money are bounded decimals that read a JSON number or string and always write a string, times
-carry a timezone, and free text is bounded and free of control characters.
+carry a timezone, and free text is bounded and free of control characters. Commands are held
+to today's rules; events keep accepting whatever earlier versions of the commands recorded.
 """
 
 import math
@@ -49,27 +50,43 @@ def whole_match(pattern: str) -> AfterValidator:
 
 
 Identifier = Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN), whole_match(ID_PATTERN)]
-"""An id such as a sku, location, order or lot id; also used for short category codes."""
+"""An id such as a sku, location, order or lot id."""
 
 Code = Identifier
-"""A short classification token (uom, category, segment, defect category)."""
+"""A short classification token used as a key (uom, customer segment, a team's channel)."""
 
 CURRENCY_PATTERN: Final = r"^[A-Z]{3}$"
 Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN), whole_match(CURRENCY_PATTERN)]
 
-Name = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
-]
-"""A one-line display name: stripped, non-empty, no control characters."""
+FREE_TEXT_MAX: Final = 500
+_UNPRINTABLE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # categories Cc and Cs
 
-Text = Annotated[
+
+def _printable(value: str) -> str:
+    # Lone surrogates (a JSON "\ud800" escape) are no text at all: no encoder can write them.
+    if _UNPRINTABLE.search(value):
+        raise ValueError("free text may not hold control characters or lone surrogates")
+    return value
+
+
+FreeText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=FREE_TEXT_MAX),
+    AfterValidator(_printable),
+    Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}),
+]
+"""Free text in a command (API.md v1.1): names, categories, reasons, descriptions, resolutions
+and notes. Trimmed, 1 to 500 characters of printable Unicode, no control characters."""
+
+StoredText = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True, min_length=1, max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
     ),
 ]
-"""Free text (reasons, descriptions): stripped, non-empty, line breaks and tabs allowed."""
+"""Free text in an event: whatever any version of the commands ever let through. Wider than
+``FreeText`` because events are never rewritten: the first versions took texts of up to 2000
+characters with tabs and line breaks, names of up to 200, and categories as ids."""
 
 LineNo = Annotated[int, Strict(), Field(ge=1, le=MAX_INT)]
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_INT)]
@@ -105,7 +122,12 @@ def _within_window(value: datetime) -> datetime:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only), AfterValidator(_within_window)]
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339_only),
+    AfterValidator(_within_window),
+    Field(description="RFC 3339 with a time zone, from 1900-01-01T00:00:00Z up to 3000-01-01T00:00:00Z"),
+]
 """A timezone-aware RFC 3339 time in the business window; naive times and epoch numbers are rejected."""
 
 # Decimals --------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The composition root: ``create_app(settings)`` builds the aiohttp application.
 
-Resources (database pool, log, token store, writer, projectors) are ``cleanup_ctx`` context
+Resources (database pool, log, writer, token store, projectors) are ``cleanup_ctx`` context
 managers reached through typed ``AppKey``s, started in that order and stopped in reverse:
 the writer and the projectors finish their batch in hand before the log and the pool close.
+The writer comes before the tokens because issuing the admin token is recorded in the log.
 Nothing opens at import.
 """
 
@@ -29,9 +30,10 @@ from ledger.http import (
     read_service,
     rebuild,
 )
-from ledger.http.auth import ADMIN, SCOPES, TOKENS, TokenStore
+from ledger.http.auth import TOKENS, TokenStore
 from ledger.http.keys import DB, DSN, LOG, METRICS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
+from ledger.http.tokens import KEEPER, TokenKeeper
 from ledger.log.factory import build_log
 from ledger.metrics import Metrics
 from ledger.projector import ProjectorRuntime
@@ -65,14 +67,14 @@ async def _event_log(app: web.Application) -> AsyncIterator[None]:
 async def _tokens(app: web.Application) -> AsyncIterator[None]:
     store = TokenStore(app[DB])
     await store.setup()
-    configured = app[SETTINGS].admin_token
-    if configured is not None:
-        await store.issue(ADMIN, SCOPES, configured.get_secret_value())
-    elif not await store.exists(ADMIN):
-        token = await store.issue(ADMIN, SCOPES)
+    keeper = TokenKeeper(store, app[WRITER])
+    configured = app[SETTINGS].admin_token  # already trimmed and checked by the settings
+    generated = await keeper.ensure_admin(None if configured is None else configured.get_secret_value())
+    if generated is not None:
         # Shown once; only its hash is kept.
-        print(f"ledger: admin token (shown once, store it now): {token}", file=sys.stdout, flush=True)
+        print(f"ledger: admin token (shown once, store it now): {generated}", file=sys.stdout, flush=True)
     app[TOKENS] = store
+    app[KEEPER] = keeper
     yield
 
 
@@ -113,7 +115,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[problems_middleware])
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([_database, _event_log, _tokens, _writer, _projectors])
+    app.cleanup_ctx.extend([_database, _event_log, _writer, _tokens, _projectors])
     operations.add_routes(app)
     commands.add_routes(app)
     admin.add_routes(app)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -17,6 +18,10 @@ DEFAULT_SLA_HOURS: dict[Severity, tuple[Decimal, Decimal]] = {
     "medium": (Decimal(8), Decimal(120)),
     "low": (Decimal(24), Decimal(240)),
 }
+MIN_ADMIN_TOKEN: Final = 16
+MAX_SLA_HOURS: Final = Decimal(87_660)
+"""Ten years of hours: a due time stays far inside what a datetime holds, however late the
+business time it runs from (the business-time window ends in year 3000)."""
 
 
 class Settings(BaseSettings):
@@ -55,15 +60,33 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from e
         return value
 
+    @field_validator("admin_token")
+    @classmethod
+    def _usable_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """Trimmed (a secret file's trailing newline is no part of the token), then refused when
+        no one could use it: empty (it would silently stand for "generate one"), short or unsendable."""
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if not token:
+            raise ValueError(
+                "set but empty: give a secret of at least 16 characters, or unset it to have one generated"
+            )
+        if len(token) < MIN_ADMIN_TOKEN:
+            raise ValueError(f"{len(token)} characters is too short: give at least {MIN_ADMIN_TOKEN}")
+        if any(unicodedata.category(c) == "Cc" for c in token):
+            raise ValueError("control characters cannot travel in an Authorization header")
+        return SecretStr(token)
+
     @field_validator("sla_hours")
     @classmethod
     def _complete_sla(
         cls, value: dict[Severity, tuple[Decimal, Decimal]]
     ) -> dict[Severity, tuple[Decimal, Decimal]]:
-        """Severities not named keep their defaults; every clock must be positive."""
+        """Severities not named keep their defaults; every clock is positive and at most ten years."""
         merged = {**DEFAULT_SLA_HOURS, **value}
-        if any(hours <= 0 for pair in merged.values() for hours in pair):
-            raise ValueError("SLA hours must be positive")
+        if any(not 0 < hours <= MAX_SLA_HOURS for pair in merged.values() for hours in pair):
+            raise ValueError(f"SLA hours must be positive and at most {MAX_SLA_HOURS} (ten years)")
         return merged
 
     @property

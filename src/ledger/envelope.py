@@ -2,7 +2,7 @@
 
 The canonical encoding is what the hash covers, so it must never change for an event
 already written: orjson with sorted keys, decimals already strings inside ``data``, and
-times as UTC RFC 3339 with exactly six fractional digits and a ``Z``.
+times as UTC RFC 3339 with a four-digit year, exactly six fractional digits and a ``Z``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Any
 
 import orjson
 
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def format_time(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds: one spelling per instant, so hashes are stable."""
@@ -28,18 +26,30 @@ def format_time(moment: datetime) -> str:
 @lru_cache(maxsize=1024)
 def _format_utc(moment: datetime) -> str:
     # Cached: a batch's events share their recorded time and often their business time, and
-    # each is spelled four times (hash, then headers), so strftime dominated the encoding.
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+    # each is spelled four times (hash, then headers). Built from the fields, not strftime:
+    # strftime's %Y writes year 999 as "999" on Linux, which no RFC 3339 reader takes back.
+    u = moment.astimezone(UTC)
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}"
+        f".{u.microsecond:06d}Z"
+    )
 
 
 def parse_time(text: str) -> datetime:
-    """Parse an RFC 3339 time; a naive one is refused rather than guessed."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is UTC:  # as we write them: nothing to convert
-        return moment
-    if moment.tzinfo is None:
-        raise ValueError(f"time without offset: {text!r}")
-    return moment.astimezone(UTC)
+    """Parse an RFC 3339 time; a naive one is refused rather than guessed.
+
+    Whatever the text, the only error is a ValueError: readers of the log and of export
+    files turn it into a finding or a parked message, never a crash.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is UTC:  # as we write them: nothing to convert
+            return moment
+        if moment.tzinfo is None:
+            raise ValueError(f"time without offset: {text!r}")
+        return moment.astimezone(UTC)
+    except (TypeError, OverflowError) as e:  # not text at all, or beyond what datetime holds in UTC
+        raise ValueError(f"not a representable RFC 3339 time: {text!r}") from e
 
 
 @dataclass(frozen=True, slots=True)

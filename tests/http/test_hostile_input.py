@@ -308,6 +308,12 @@ TIME_GARBAGE = [
     ("trailing newline", "2026-11-02T09:00:00Z\n"),
     ("fullwidth digits", "２０２６-11-02T09:00:00Z"),
     ("empty", ""),
+    ("year 999, which strftime spells in three digits", "0999-01-01T00:00:00Z"),
+    ("just before the business-time window", "1899-12-31T23:59:59.999999Z"),
+    ("the window's start less a minute, in an offset", "1900-01-01T00:00:00+00:01"),
+    ("the window's end", "3000-01-01T00:00:00Z"),
+    ("the window's end, in an offset", "2999-12-31T23:59:59-00:01"),
+    ("year 9999", "9999-01-01T00:00:00Z"),
 ]
 
 WRONG_TYPES = {
@@ -321,6 +327,14 @@ WRONG_TYPES = {
         ("blank", '"   "'),
         ("NUL byte", '"a\\u0000b"'),
         ("lone surrogate", '"\\ud800"'),
+        ("lone low surrogate inside", '"a\\udc00b"'),
+        ("tab inside", '"a\\tb"'),
+        ("line break inside", '"line one\\nline two"'),
+        ("carriage return inside", '"a\\rb"'),
+        ("DEL", '"a\\u007fb"'),
+        ("C1 next-line control", '"a\\u0085b"'),
+        ("escape sequence", '"\\u001b[31mred"'),
+        ("501 characters", json.dumps("x" * 501)),
         ("3000 characters", json.dumps("x" * 3000)),
     ],
     "choice": [("number", "1"), ("boolean", "true"), ("object", "{}"), ("unknown value", '"nope"')],

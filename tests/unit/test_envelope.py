@@ -11,7 +11,7 @@ from cloudevents.v1.kafka import KafkaMessage
 from cloudevents.v1.kafka import from_binary as sdk_from_binary
 
 from ledger import cloudevents
-from ledger.envelope import Envelope, chain_breaks, format_time
+from ledger.envelope import Envelope, chain_breaks, format_time, parse_time
 from tests.support.events import StreamFactory
 
 
@@ -30,6 +30,45 @@ def test_the_same_instant_in_another_offset_hashes_the_same() -> None:
     assert shifted.compute_hash() == event.hash
     with pytest.raises(ValueError, match="timezone-aware"):
         format_time(datetime(2026, 1, 1))  # noqa: DTZ001 - a naive time is the point
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(999, 1, 1, tzinfo=UTC), "0999-01-01T00:00:00.000000Z"),
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000000Z"),
+        (datetime(42, 3, 4, 5, 6, 7, 8, tzinfo=UTC), "0042-03-04T05:06:07.000008Z"),
+        (datetime(1900, 1, 1, tzinfo=UTC), "1900-01-01T00:00:00.000000Z"),
+        (datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "2999-12-31T23:59:59.999999Z"),
+        (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "9999-12-31T23:59:59.999999Z"),
+        (datetime(1000, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))), "0999-12-31T23:30:00.000000Z"),
+        (
+            datetime(2026, 1, 1, tzinfo=timezone(-timedelta(hours=12, minutes=45))),
+            "2026-01-01T12:45:00.000000Z",
+        ),
+    ],
+)
+def test_times_are_spelled_with_four_digit_years_and_read_back(moment: datetime, text: str) -> None:
+    assert format_time(moment) == text
+    assert parse_time(text) == moment
+    assert format_time(parse_time(text)) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "999-01-01T00:00:00.000000Z",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-11-02T09:00:00",
+        "",
+        "\ud800",
+        "yesterday",
+    ],
+)
+def test_parse_time_refuses_bad_text_with_a_value_error_only(text: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the type is the contract; the message varies
+        parse_time(text)
 
 
 def test_hash_chains_over_prevhash() -> None:

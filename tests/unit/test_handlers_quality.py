@@ -3,7 +3,7 @@
 from handlers import AlreadyExists, LotMismatch, UnknownLocation, UnknownProduct, UnknownSupplier
 from handlers.model import ZERO
 from schemas.inventory import LotRejected, LotReleased, ReceiveStock
-from schemas.quality import Defect, Disposition, InspectionRecorded, RecordInspection, Stage
+from schemas.quality import DefectCount, Disposition, InspectionRecorded, RecordInspection, Stage
 from tests.unit.handlers_support import D, given, level, location, product, supplier
 
 QUARANTINED = (product(inspected=True), product("SKU-2"), location(), location("WH-B"), supplier())
@@ -28,7 +28,7 @@ def inspect(
         stage=stage,
         sample_size=20,
         defective_units=2,
-        defects=(Defect(category="scratch", count=3),),
+        defects=(DefectCount(category="scratch", count=3),),
         disposition=disposition,
     )
 

@@ -25,14 +25,14 @@ from schemas import (
 )
 from schemas.export import json_schemas, write_json_schemas
 from schemas.types import (
+    FreeText,
     Identifier,
     Money,
-    Name,
     NonNegativeQty,
     Percent,
     PositiveQty,
     Quantity,
-    Text,
+    StoredText,
     Timestamp,
 )
 
@@ -77,8 +77,8 @@ class Amounts(BaseModel):
 
 
 class Texts(BaseModel):
-    name: Name = "n"
-    text: Text = "t"
+    free: FreeText = "f"
+    stored: StoredText = "s"
 
 
 class Times(BaseModel):
@@ -196,15 +196,82 @@ def test_malformed_json_is_one_exception_type(raw: bytes) -> None:
         parse_command_json("receive-stock", raw)
 
 
-def test_names_and_texts_are_stripped_and_bounded() -> None:
-    assert Texts(name="  Widget  ").name == "Widget"
-    assert Texts(text="line one\nline two").text == "line one\nline two"
-    for bad in [{"name": "   "}, {"name": "a\x00b"}, {"name": "a\nb"}, {"name": "n" * 201}]:
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("  damaged goods  ", "damaged goods"),
+        ("Gartenmöbel / Außenbereich", "Gartenmöbel / Außenbereich"),
+        ("破損 🙂 \u200d", "破損 🙂 \u200d"),
+        ("\tpadded with tabs and line breaks\r\n", "padded with tabs and line breaks"),
+        ("x" * 500, "x" * 500),
+        ("a" * 64, "a" * 64),
+    ],
+)
+def test_free_text_is_trimmed_printable_unicode_of_up_to_500_characters(value: str, kept: str) -> None:
+    assert Texts(free=value).free == kept
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "   ",
+        "a\tb",
+        "line one\nline two",
+        "a\x00b",
+        "bell\x07",
+        "del\x7f",
+        "next\x85line",
+        "\ud800",
+        "x\udc00y",
+        "x" * 501,
+    ],
+)
+def test_free_text_refuses_control_characters_lone_surrogates_and_length(value: str) -> None:
+    with pytest.raises(ValidationError):
+        Texts(free=value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "line one\nline two\twith a tab",  # a text as the first versions took it
+        "t" * 2000,
+        "n" * 200,  # a name
+        "SKU-1.a_b",  # a category when it was an id
+        "x" * 500,  # free text as commands take it now
+        "C1 \x85 controls",
+    ],
+)
+def test_stored_text_accepts_whatever_earlier_commands_recorded(value: str) -> None:
+    assert Texts(stored=value).stored == value
+
+
+def test_stored_text_still_refuses_what_no_version_recorded() -> None:
+    for bad in ["", "a\x00", "t" * 2001, "bell\x07"]:
         with pytest.raises(ValidationError):
-            Texts.model_validate(bad)
-    for bad in [{"text": ""}, {"text": "a\x00"}, {"text": "t" * 2001}]:
-        with pytest.raises(ValidationError):
-            Texts.model_validate(bad)
+            Texts(stored=bad)
+
+
+def test_old_events_stay_valid_while_commands_follow_the_free_text_rules() -> None:
+    old_text = "first line\nsecond line\t" + "x" * 1500
+    assert parse_event("ComplaintResolved", 1, {"complaint_id": "C-1", "resolution": old_text})
+    assert parse_event("OrderCancelled", 1, {"order_id": "SO-1", "reason": old_text, "lines": []})
+    registered = {"sku": "SKU-1", "name": "n" * 200, "uom": "ea", "category": "power-tools"}
+    assert parse_event("ProductRegistered", 1, {**registered, "requires_inspection": False})
+    defects = [{"category": "scratch", "count": 1}, {"category": "bent pin", "count": 2}]
+    inspection = {
+        "inspection_id": "Q-1", "lot_id": "L-1", "sku": "SKU-1", "stage": "final", "sample_size": 5,
+        "defective_units": 1, "defects": defects, "disposition": "accept",
+    }  # fmt: skip
+    assert parse_event("InspectionRecorded", 1, inspection)
+    with pytest.raises(ValidationError):
+        parse_command("resolve-complaint", {"complaint_id": "C-1", "resolution": old_text})
+    complaint = {
+        "complaint_id": "C-1", "customer_id": "CUS-1", "channel": "email", "category": "damaged goods",
+        "severity": "high", "description": "Box arrived crushed",
+    }  # fmt: skip
+    assert parse_command("file-complaint", complaint).model_dump()["category"] == "damaged goods"
 
 
 @pytest.mark.parametrize(
@@ -270,7 +337,7 @@ def test_every_api_command_is_registered_under_its_name_and_area() -> None:
     for name, cls in COMMANDS.items():
         assert cls.command_name == name
         assert cls.area in AREAS
-    assert len(AREAS) == 6
+    assert len(AREAS) == 7
 
 
 def test_unknown_command_is_a_key_error_with_a_plain_message() -> None:
@@ -311,6 +378,8 @@ def test_unknown_event_types_and_versions_are_rejected() -> None:
         ("target:2026-11/team/north", "planning"),
         ("lot:L-77", "quality"),
         ("complaint:C-9", "service"),
+        ("principal:alice", "access"),
+        ("target:2026-11/category/power tools / hand", "planning"),
     ],
 )
 def test_area_of_stream(stream: str, area: str) -> None:

@@ -140,6 +140,8 @@ SAMPLES: dict[str, tuple[dict[str, Any], str]] = {
     "ComplaintAcknowledged": ({"complaint_id": "C-9"}, "complaint:C-9"),
     "ComplaintResolved": ({"complaint_id": "C-9", "resolution": "Refunded shipping."}, "complaint:C-9"),
     "ComplaintReopened": ({"complaint_id": "C-9", "reason": "Refund never arrived."}, "complaint:C-9"),
+    "TokenIssued": ({"principal": "alice", "scopes": ["audit", "read"]}, "principal:alice"),
+    "TokenRevoked": ({"principal": "alice"}, "principal:alice"),
 }
 
 
@@ -182,7 +184,22 @@ def test_period_accepts_month_quarter_and_year(period: str) -> None:
 
 @pytest.mark.parametrize(
     "period",
-    ["2026-13", "2026-00", "2026-Q0", "2026-Q5", "26-11", "2026-1", "2026-11\n", "２０２６", "2026/11", ""],
+    [
+        "2026-13",
+        "2026-00",
+        "2026-Q0",
+        "2026-Q5",
+        "26-11",
+        "2026-1",
+        "2026-11\n",
+        "２０２６",
+        "2026/11",
+        "",
+        "0999",
+        "1899-12",
+        "3000",
+        "9999-Q4",
+    ],
 )
 def test_period_rejects_other_shapes(period: str) -> None:
     with pytest.raises(ValidationError):
@@ -196,7 +213,12 @@ def test_period_rejects_other_shapes(period: str) -> None:
         ("total", "north", False),
         ("team", "north", True),
         ("team", "*", False),
-        ("category", "a b", False),
+        ("category", "a b", True),
+        ("category", "power tools / hand", True),
+        ("category", "*", False),
+        ("category", "tab\there", False),
+        ("team", "north east", False),
+        ("channel", "on line", False),
         ("channel", "online", True),
         ("region", "north", False),
     ],
@@ -300,7 +322,8 @@ def test_inspection_allows_more_defects_than_defective_units() -> None:
         {"sample_size": True},
         {"defective_units": -1},
         {"defects": [{"category": "scratch", "count": -1}]},
-        {"defects": [{"category": "two words", "count": 1}]},
+        {"defects": [{"category": "line\nbreak", "count": 1}]},
+        {"defects": [{"category": "", "count": 1}]},
         {"stage": "outgoing"},
     ],
 )

@@ -39,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except ValidationError as e:
         first = e.errors()[0]
-        print(f"ledger: bad setting LEDGER_{str(first['loc'][0]).upper()}: {first['msg']}", file=sys.stderr)
+        reason = first["msg"].removeprefix("Value error, ")
+        print(f"ledger: bad setting LEDGER_{str(first['loc'][0]).upper()}: {reason}", file=sys.stderr)
         return 2
     except (UsageError, OSError) as e:
         print(f"ledger: {e}", file=sys.stderr)

@@ -17,19 +17,9 @@ import asyncpg
 from aiohttp import web
 
 from ledger.http.problems import Problem
+from schemas.access import SCOPES as SCOPES  # re-exported: the scopes a token can carry
 
 SCHEMA = "ledger_auth"
-SCOPES = (
-    "catalog:write",
-    "sales:write",
-    "inventory:write",
-    "quality:write",
-    "service:write",
-    "planning:write",
-    "read",
-    "audit",
-    "admin",
-)
 ADMIN = "admin"
 _CACHE_SECONDS = 2.0
 
@@ -108,6 +98,14 @@ class TokenStore:
             )
         self._cache.clear()
         return deleted is not None
+
+    async def held(self, principal: str) -> tuple[str, frozenset[str]] | None:
+        """The hash of the principal's token and its scopes, or None when it holds none."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT token_sha256, scopes FROM {SCHEMA}.tokens WHERE principal = $1", principal
+            )
+        return None if row is None else (row["token_sha256"], frozenset(row["scopes"]))
 
     async def exists(self, principal: str) -> bool:
         async with self._pool.acquire() as conn:

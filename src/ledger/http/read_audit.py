@@ -10,7 +10,9 @@ from ledger.http.problems import Problem
 from ledger.http.reads import page, reading
 from projections import audit
 
-_STREAM = re.compile(r"[a-z]+:[A-Za-z0-9._@/*-]{1,200}")
+# A category, then ids or (in a sales target's key) free text: printable, so never a control
+# character or a lone surrogate, which could not reach the database. Send it URL-encoded.
+_STREAM = re.compile(r"[a-z]+:[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,1000}")
 
 
 async def stream_events(request: web.Request) -> web.Response:
