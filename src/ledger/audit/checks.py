@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ledger.audit.exchange import Manifest, count_lines, parse_line
+from ledger.audit.exchange import count_lines, encode_line, parse_line
+from ledger.audit.manifest import Manifest
 from ledger.audit.verify import LineOrder, Verification
+from ledger.envelope import Envelope
 from ledger.log import EventLog, Position
 from ledger.progress import Meter
 
@@ -48,6 +50,7 @@ def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verifica
                     verification.unreadable(f"line {number}", item)
                 else:
                     verification.check(item, f"line {number}")
+                    _canonical(item, line, f"line {number}", verification)
                     if order is not None:
                         order.add(item, f"line {number}", verification)
                 if number % _BATCH == 0:
@@ -58,3 +61,19 @@ def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verifica
     if manifest is not None:
         verification.check_manifest(manifest, digest.hexdigest())
     return verification
+
+
+def _canonical(event: Envelope, line: bytes, where: str, verification: Verification) -> None:
+    """An export writes each event one way only; any other spelling of it was made by hand."""
+    try:
+        written = encode_line(event)
+    except (ValueError, TypeError, OverflowError) as e:
+        verification.find(event, f"cannot be written back as an export line: {e}", where)
+        return
+    if written != line:
+        verification.find(
+            event,
+            "not spelled as an export writes it (attributes as strings, sorted keys, times in UTC "
+            "with six decimals, one event per line): the line was edited",
+            where,
+        )

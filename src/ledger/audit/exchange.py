@@ -2,9 +2,11 @@
 
 The file lists every event in log order (area, partition, offset), one canonical JSON object
 per line (sorted keys), so exporting, importing into an empty log of the same topology and
-exporting again gives the same bytes. The manifest beside it (``FILE.manifest.json``) holds
-the counts per area, each stream's head version and hash, and the file's SHA-256: together
-they let an auditor prove that nothing was added, removed or altered, even at a stream's end.
+exporting again gives the same bytes. The manifest beside it (``FILE.manifest.json``, see
+``ledger.audit.manifest``) says what the file holds.
+
+Reading a line is strict: an export holds exactly the attributes ``export`` writes, each a JSON
+string, so anything else is a reason the line is not an event, never an exception.
 """
 
 from __future__ import annotations
@@ -13,83 +15,42 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ledger.audit.manifest import ExchangeError, Manifest, manifest_path
 from ledger.cloudevents import MalformedMessage, from_structured, to_structured
 from ledger.envelope import Envelope
 from ledger.log import EventLog, Position, TopicPartition
-from schemas import area_of_stream
 
-FORMAT = "ledger-export/1"
+__all__ = [
+    "ExchangeError",
+    "Manifest",
+    "count_lines",
+    "encode_line",
+    "export",
+    "file_sha256",
+    "import_",
+    "manifest_path",
+    "parse_line",
+    "read_lines",
+]
+
 Progress = Callable[[int], None]
 
-
-class ExchangeError(Exception):
-    """An export or import that cannot be done; the message says why."""
-
-
-def manifest_path(path: Path) -> Path:
-    return path.with_name(path.name + ".manifest.json")
+_ATTRIBUTES = frozenset(
+    {
+        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "streamversion",
+        "schemaversion", "recordedat", "actor", "correlationid", "causationid", "prevhash", "hash",
+        "idempotencykey", "data",
+    }
+)  # fmt: skip
 
 
 def encode_line(event: Envelope) -> bytes:
     return orjson.dumps(to_structured(event), option=orjson.OPT_SORT_KEYS) + b"\n"
-
-
-@dataclass
-class Manifest:
-    """What an export holds: counts per area, each stream's head (version, hash, event id),
-    the partitions per topic of the log it came from (the file's line order follows them)
-    and the SHA-256 of the whole file."""
-
-    events: int = 0
-    areas: dict[str, int] = field(default_factory=dict)
-    streams: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sha256: str = ""
-    partitions: int | None = None
-
-    def count(self, event: Envelope) -> None:
-        self.events += 1
-        area = area_of_stream(event.stream)
-        self.areas[area] = self.areas.get(area, 0) + 1
-        self.streams[event.stream] = {"version": event.version, "hash": event.hash, "id": event.id}
-
-    def to_json(self) -> bytes:
-        body = {
-            "format": FORMAT,
-            "events": self.events,
-            "areas": self.areas,
-            "streams": self.streams,
-            "sha256": self.sha256,
-            "partitions": self.partitions,
-        }
-        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
-
-    @classmethod
-    def load(cls, path: Path) -> Manifest:
-        try:
-            raw = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as e:
-            raise ExchangeError(f"manifest {path} unreadable: {e}") from e
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise ExchangeError(f"manifest {path} is not a {FORMAT} manifest")
-        try:
-            streams = {str(k): dict(v) for k, v in dict(raw["streams"]).items()}
-            areas = {str(k): int(v) for k, v in dict(raw["areas"]).items()}
-            partitions = raw.get("partitions")
-            return cls(
-                int(raw["events"]),
-                areas,
-                streams,
-                str(raw["sha256"]),
-                None if partitions is None else int(partitions),
-            )
-        except (KeyError, TypeError, ValueError) as e:
-            raise ExchangeError(f"manifest {path} is malformed: {e!r}") from e
 
 
 class _Spool:
@@ -161,14 +122,35 @@ async def export(log: EventLog, out: Path, *, progress: Progress | None = None) 
 
 
 def parse_line(line: bytes) -> Envelope | str:
-    """The event on one line of an export, or why the line is not one."""
+    """The event on one line of an export, or why the line is not one (never an exception)."""
     try:
         raw = orjson.loads(line)
-        if not isinstance(raw, dict):
-            raise MalformedMessage("not a JSON object")
+    except orjson.JSONDecodeError as e:
+        return f"not JSON: {e}"
+    if not isinstance(raw, dict):
+        return "not a JSON object"
+    unknown = sorted(set(raw) - _ATTRIBUTES)
+    if unknown:
+        return f"attribute {unknown[0]!r} is not one an export writes"
+    for name, value in raw.items():
+        if name != "data" and not isinstance(value, str):
+            return f"attribute {name!r} is not a string but {_json_kind(value)}"
+    try:
         return from_structured(raw)
-    except (orjson.JSONDecodeError, MalformedMessage, KeyError, ValueError) as e:
+    except (MalformedMessage, ValueError) as e:
         return str(e)
+    except OverflowError as e:  # a time whose UTC form lies beyond datetime's range
+        return f"a time beyond the range of dates: {e}"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, Envelope | str]]:
