@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from ledger.audit.files import create_beside, existing, publish, remove
 from ledger.audit.manifest import ExchangeError, Manifest, manifest_path
 from ledger.cloudevents import MalformedMessage, from_structured, to_structured
 from ledger.envelope import Envelope
@@ -65,26 +66,38 @@ class _Spool:
             self._files[tp] = (self._dir / f"{len(self._files)}.jsonl").open("w+b")
         self._files[tp].write(line)
 
-    def write_to(self, out: Path, topics: tuple[str, ...], manifest: Manifest) -> None:
-        """Concatenate the spools in log order into ``out``, then the manifest beside it. Both are
-        written under a temporary name first: a failed export never leaves a half file behind."""
+    def write_to(self, out: Path, topics: tuple[str, ...], manifest: Manifest, *, force: bool) -> None:
+        """Concatenate the spools in log order into ``out``, then the manifest beside it.
+
+        Both are written to temporary files of their own beside their targets and renamed only
+        once complete, so a failed export leaves no half file behind, and nothing is written
+        through a name someone else prepared."""
         order = {topic: i for i, topic in enumerate(topics)}
         digest = hashlib.sha256()
-        partial = out.with_name(out.name + ".partial")
-        with partial.open("wb") as target:
-            for tp in sorted(
-                self._files, key=lambda t: (order.get(t.topic, len(order)), t.topic, t.partition)
-            ):
-                spool = self._files[tp]
-                spool.seek(0)
-                while chunk := spool.read(1 << 20):
-                    target.write(chunk)
-                    digest.update(chunk)
-        manifest.sha256 = digest.hexdigest()
-        partial_manifest = manifest_path(partial)
-        partial_manifest.write_bytes(manifest.to_json())
-        partial.replace(out)
-        partial_manifest.replace(manifest_path(out))
+        data, data_path = create_beside(out)
+        written: list[Path] = [data_path]
+        try:
+            with data:
+                for tp in sorted(
+                    self._files, key=lambda t: (order.get(t.topic, len(order)), t.topic, t.partition)
+                ):
+                    spool = self._files[tp]
+                    spool.seek(0)
+                    while chunk := spool.read(1 << 20):
+                        data.write(chunk)
+                        digest.update(chunk)
+            manifest.sha256 = digest.hexdigest()
+            target_manifest = manifest_path(out)
+            body, body_path = create_beside(target_manifest)
+            written.append(body_path)
+            with body:
+                body.write(manifest.to_json())
+            publish(data_path, out, force=force)
+            written[0] = out  # from here a failure takes the published file away again
+            publish(body_path, target_manifest, force=force)
+        except BaseException:
+            remove(*written)
+            raise
 
     def close(self) -> None:
         for spool in self._files.values():
@@ -92,8 +105,15 @@ class _Spool:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-async def export(log: EventLog, out: Path, *, progress: Progress | None = None) -> Manifest:
-    """Write the whole log to ``out`` (and its manifest), in log order."""
+async def export(
+    log: EventLog, out: Path, *, force: bool = False, progress: Progress | None = None
+) -> Manifest:
+    """Write the whole log to ``out`` (and its manifest), in log order.
+
+    Without ``force`` an existing ``out`` or manifest is refused (``ExchangeError``), before
+    anything is read and again as the files are put in place."""
+    if not force and (found := existing(out, manifest_path(out))):
+        raise ExchangeError(f"{found[0]} exists (--force overwrites it)")
     spool = _Spool(out.parent)
     try:
         reader = await log.open_reader()
@@ -115,7 +135,7 @@ async def export(log: EventLog, out: Path, *, progress: Progress | None = None) 
                     break
         finally:
             await reader.close()
-        spool.write_to(out, log.topics, manifest)
+        spool.write_to(out, log.topics, manifest, force=force)
         return manifest
     finally:
         spool.close()

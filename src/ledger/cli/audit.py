@@ -6,6 +6,8 @@ manifest (counts, each stream's head, the file's SHA-256). A file without its ma
 finding, because deleting the manifest would otherwise hide a truncated stream end;
 ``--lines-only`` checks the lines alone, knowingly. One line per finding on stdout, then a
 summary; exit 0 only when clean.
+
+``export`` never overwrites a file or manifest without ``--force``.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "version, hash and event id, the file's SHA-256).",
     )
     export.add_argument("--out", type=Path, required=True, metavar="FILE", help="the file to write")
-    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    export.add_argument(
+        "--force", action="store_true", help="overwrite FILE and FILE.manifest.json if they exist"
+    )
     export.set_defaults(run=_export)
     import_ = commands.add_parser(
         "import",
@@ -149,12 +153,13 @@ def _rate(events: int, started: float) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ledger.audit.exchange import Manifest, export, manifest_path
+    from ledger.audit.exchange import ExchangeError, Manifest, export, manifest_path
+    from ledger.audit.files import existing
     from ledger.cloudevents import MalformedMessage
 
     out: Path = args.out
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists (--force overwrites it)")
+    if not args.force and (found := existing(out, manifest_path(out))):
+        raise UsageError(f"{found[0]} exists (--force overwrites it)")
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such directory")
     settings = Settings()
@@ -165,12 +170,14 @@ def _export(args: argparse.Namespace) -> int:
     async def work(log: EventLog) -> Manifest:
         meter.start("export", sum((await log.end_position()).values()))
         try:
-            return await export(log, out, progress=counter)
+            return await export(log, out, force=args.force, progress=counter)
         finally:
             meter.stop()
 
     try:
         manifest = _on_log(settings, work)
+    except ExchangeError as e:
+        raise UsageError(str(e)) from e
     except MalformedMessage as e:
         print(f"ledger: export failed, a message is not an event ({e}): see `ledger verify`", file=sys.stderr)
         return 1
