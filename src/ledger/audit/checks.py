@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from ledger.audit.exchange import count_lines, encode_line, parse_line
+from ledger.audit.importing import Fingerprint
 from ledger.audit.manifest import Manifest
 from ledger.audit.verify import LineOrder, Verification
 from ledger.envelope import Envelope
@@ -35,8 +36,12 @@ async def verify_log(log: EventLog, meter: Meter) -> Verification:
         meter.stop()
 
 
-def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verification:
-    """Every line of an export, then the whole against its manifest when there is one."""
+def verify_file(
+    path: Path, meter: Meter, manifest: Manifest | None, *, fingerprint: Fingerprint | None = None
+) -> Verification:
+    """Every line of an export, then the whole against its manifest when there is one.
+
+    A ``fingerprint`` records the bytes as they were read, for an import to append only those."""
     verification = Verification()
     order = LineOrder(manifest.partitions) if manifest and manifest.partitions else None
     digest = hashlib.sha256()
@@ -45,6 +50,8 @@ def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verifica
         with path.open("rb") as source:
             for number, line in enumerate(source, start=1):
                 digest.update(line)
+                if fingerprint is not None:
+                    fingerprint.add(line)
                 item = parse_line(line)
                 if isinstance(item, str):
                     verification.unreadable(f"line {number}", item)
@@ -58,6 +65,8 @@ def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verifica
             meter.update(verification.events)
     finally:
         meter.stop()
+    if fingerprint is not None:
+        fingerprint.finish()
     if manifest is not None:
         verification.check_manifest(manifest, digest.hexdigest())
     return verification

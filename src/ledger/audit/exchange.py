@@ -1,4 +1,4 @@
-"""Export and import: the log as CloudEvents JSON lines (structured mode) plus a manifest.
+"""Export: the log as CloudEvents JSON lines (structured mode) plus a manifest; reading them back.
 
 The file lists every event in log order (area, partition, offset), one canonical JSON object
 per line (sorted keys), so exporting, importing into an empty log of the same topology and
@@ -33,7 +33,6 @@ __all__ = [
     "encode_line",
     "export",
     "file_sha256",
-    "import_",
     "manifest_path",
     "parse_line",
     "read_lines",
@@ -191,44 +190,3 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: source.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-async def import_(log: EventLog, source: Path, *, batch: int = 1000, progress: Progress | None = None) -> int:
-    """Append every event of an export to an EMPTY log, exactly as recorded (ids, hashes, times).
-
-    The file is read twice: once to refuse it whole if any line is not an event (or repeats
-    an event id, which the log would refuse half-way), once to append, so a bad file never
-    leaves a half-imported log.
-    """
-    if any((await log.end_position()).values()):
-        raise ExchangeError("the log is not empty: import only into an empty log")
-    seen: set[str] = set()
-    for number, item in read_lines(source):
-        if isinstance(item, str):
-            raise ExchangeError(f"{source}:{number}: not an event: {item}")
-        try:
-            log.topic_for(item.stream)
-        except ValueError as e:
-            raise ExchangeError(f"{source}:{number}: {e}") from e
-        if item.id in seen:
-            raise ExchangeError(f"{source}:{number}: event {item.id} appears twice")
-        seen.add(item.id)
-    writer = await log.open_writer()
-    appended = 0
-    try:
-        chunk: list[Envelope] = []
-        for _, item in read_lines(source):
-            assert not isinstance(item, str)
-            chunk.append(item)
-            if len(chunk) == batch:
-                appended += len(await writer.append(chunk))
-                chunk = []
-                if progress:
-                    progress(batch)
-        if chunk:
-            appended += len(await writer.append(chunk))
-            if progress:
-                progress(len(chunk))
-    finally:
-        await writer.close()
-    return appended

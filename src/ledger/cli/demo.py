@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from ledger.cli.common import UsageError
+from ledger.cli.common import UsageError, log_name
 from ledger.config import Settings
 from ledger.logging import configure_logging
 
@@ -17,8 +17,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="load a seeded demo history through the command path (run it before serve, not beside it)",
         description="Generate a realistic, seeded history of a small company's operations over the last "
         "days and submit it through the writer, command by command, as the HTTP API would. Run it before "
-        "`ledger serve`, never beside it: it claims the log's one writer, which fences a server running "
-        "on the same log. It loads only into an empty log, unless --force.",
+        "`ledger serve`, never beside it: it holds the log's writer lease while it loads, and refuses "
+        "while a server holds it. It loads only into an empty log, unless --force.",
     )
     demo.add_argument("--days", type=int, default=90, help="days of history, 1 to 5000 (default 90)")
     demo.add_argument(
@@ -61,7 +61,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     from ledger.demo import MAX_DAYS
     from ledger.demo.progress import meter_for
-    from ledger.demo.runner import DemoFailed, LogNotEmpty, load_demo
+    from ledger.demo.runner import DemoFailed, LogNotEmpty, WriterActive, load_demo
     from ledger.log import LogError
 
     if not 1 <= args.days <= MAX_DAYS:
@@ -81,6 +81,13 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"demo: the log already holds events ({e.held} messages); nothing loaded")
             return 0
         print(f"ledger: {e}", file=sys.stderr)
+        return 1
+    except WriterActive:
+        print(
+            f"ledger: demo refused: a writer is active on {log_name(settings)}: a server runs on it "
+            "(run the demo before `ledger serve`, never beside it)",
+            file=sys.stderr,
+        )
         return 1
     except (DemoFailed, LogError) as e:
         print(f"ledger: demo failed: {e}", file=sys.stderr)
