@@ -117,3 +117,13 @@ async def test_demo_refuses_in_one_line_while_a_server_holds_the_writer_lease(
     assert refusal.startswith(f"ledger: demo refused: a writer is active on the log {env!r} on ")
     assert refusal.endswith("a server runs on it (run the demo before `ledger serve`, never beside it)")
     assert await asyncio.to_thread(messages_in_log, env, pg_dsn, kafka) == 0
+
+
+def test_demo_if_embedded_loads_nothing_into_a_log_the_settings_name(
+    env: str, pg_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--days", "1", "--if-empty", "--if-embedded"]) == 0
+    assert capsys.readouterr().out == (
+        "demo: LEDGER_DATABASE_URL names a log of its own, not the embedded default: nothing loaded\n"
+    )
+    assert events_in_log(pg_dsn, env) == 0

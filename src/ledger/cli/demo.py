@@ -36,6 +36,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help="when the log already holds events, load nothing and exit 0 (what deploy/serve.sh does)",
     )
+    demo.add_argument(
+        "--if-embedded",
+        action="store_true",
+        help="load only into the embedded default log; when LEDGER_KAFKA_BOOTSTRAP or "
+        "LEDGER_DATABASE_URL names a log, load nothing and exit 0 (what deploy/serve.sh does unless "
+        "told --demo)",
+    )
     demo.set_defaults(run=_demo)
 
 
@@ -68,6 +75,10 @@ def _demo(args: argparse.Namespace) -> int:
         raise UsageError(f"--days must be from 1 to {MAX_DAYS}, not {args.days}")
     now = _demo_now(args.now)
     settings = Settings()
+    if args.if_embedded and not settings.embedded:
+        named = "LEDGER_KAFKA_BOOTSTRAP" if settings.kafka_bootstrap is not None else "LEDGER_DATABASE_URL"
+        print(f"demo: {named} names a log of its own, not the embedded default: nothing loaded")
+        return 0
     console = Console(stderr=True)
     # On a terminal the progress bar tells how loading goes; info records would only break it up.
     configure_logging("warning" if console.is_terminal else "info")
