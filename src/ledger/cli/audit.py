@@ -80,8 +80,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     import_.add_argument(
         "--unverified",
         action="store_true",
-        help="import a file without its manifest (every line is still checked, but a stream's "
-        "removed last events cannot be seen)",
+        help="import a file without its manifest (every line is still checked, and a manifest "
+        "beside it still is, but without one a stream's removed last events cannot be seen)",
     )
     import_.set_defaults(run=_import)
 

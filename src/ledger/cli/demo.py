@@ -64,6 +64,7 @@ def _demo_now(value: str | None) -> datetime:
 def _demo(args: argparse.Namespace) -> int:
     import asyncio
 
+    from asyncpg import PostgresError
     from rich.console import Console
 
     from ledger.demo import MAX_DAYS
@@ -100,7 +101,7 @@ def _demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except (DemoFailed, LogError) as e:
+    except (DemoFailed, LogError, PostgresError) as e:
         print(f"ledger: demo failed: {e}", file=sys.stderr)
         return 1
     print(summary.report())
