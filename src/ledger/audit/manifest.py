@@ -17,12 +17,12 @@ from typing import Annotated, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ledger.audit.shape import MAX_VERSION, printable
 from ledger.envelope import Envelope
 from schemas import area_of_stream
 
 FORMAT = "ledger-export/1"
 MAX_PARTITIONS = 1024  # the most LEDGER_PARTITIONS allows
-MAX_VERSION = 2**31 - 1  # stream and schema versions fit the read models' integer columns
 MAX_COUNT = 2**63 - 1
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
@@ -89,7 +89,7 @@ class Manifest:
             body = _ManifestFile.model_validate(raw)
         except ValidationError as e:
             first = e.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in first["loc"])
+            where = printable(".".join(str(part) for part in first["loc"]), 200)
             raise ExchangeError(f"manifest {path} is malformed: {where}: {first['msg']}") from None
         return cls(
             body.events,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from ledger.audit.manifest import MAX_VERSION
 from ledger.envelope import Envelope
 from schemas import area_of_stream
 from schemas.types import EARLIEST_TIME, LATEST_TIME
 
+MAX_VERSION = 2**31 - 1  # stream and schema versions fit the read models' integer columns
 MAX_TEXT = 1000  # the longest id, name or key an envelope carries (streams are far shorter)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
