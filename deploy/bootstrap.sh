@@ -15,6 +15,10 @@ fi
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
   exit 0
 fi
+dev_stamp="$venv/.ledger-installed-dev"  # a dev install holds the runtime one
+if [ "$want" = runtime ] && [ -f "$dev_stamp" ] && [ "$(cat "$dev_stamp")" = "$fingerprint" ]; then
+  exit 0
+fi
 # pip >= 25.1 reads PEP 735 dependency groups (--group).
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
 if [ "$want" = dev ]; then

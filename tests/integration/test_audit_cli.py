@@ -29,31 +29,9 @@ from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
 from ledger.projector import ProjectorRuntime
 from ledger.store import q
-from tests.support.exports import events, write_copy
+from tests.support.exports import NOW, PARTITIONS, History, run, settings_env, write_copy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-PARTITIONS = 2
-NOW = "2026-11-20T12:00:00+00:00"
-
-
-@dataclass(frozen=True)
-class History:
-    prefix: str
-    export: Path
-    lines: list[bytes]
-
-    @property
-    def events(self) -> list[Envelope]:
-        return events(self.lines)
-
-
-def settings_env(monkeypatch: pytest.MonkeyPatch, pg_dsn: str, prefix: str) -> None:
-    monkeypatch.setenv("LEDGER_DATABASE_URL", pg_dsn)
-    monkeypatch.setenv("LEDGER_TOPIC_PREFIX", prefix)
-    monkeypatch.setenv("LEDGER_PARTITIONS", str(PARTITIONS))
-    monkeypatch.delenv("LEDGER_KAFKA_BOOTSTRAP", raising=False)
-    monkeypatch.delenv("LEDGER_TIMEZONE", raising=False)
 
 
 async def project_to_end(pg_dsn: str, prefix: str) -> None:
@@ -102,12 +80,6 @@ def on_history(monkeypatch: pytest.MonkeyPatch, pg_dsn: str, history: History) -
     settings_env(monkeypatch, pg_dsn, history.prefix)
     yield history
     structlog.reset_defaults()
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
-    status = main(list(argv))
-    captured = capsys.readouterr()
-    return status, captured.out.splitlines(), captured.err
 
 
 def sql(pg_dsn: str, query: str, *args: object) -> list[asyncpg.Record]:
@@ -399,17 +371,39 @@ def test_import_refuses_a_file_unlike_its_manifest_or_repeating_an_event_and_imp
     history: History, env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     copy = write_copy(history.lines[:-1], history.export, tmp_path / "short.jsonl")
-    status, _, err = run(capsys, "import", str(copy))
+    status, out, err = run(capsys, "import", str(copy))
     assert status == 1
-    assert "does not match its manifest" in err
+    assert any(line.startswith("manifest: - - v0: file SHA-256 ") for line in out), out
+    last = history.events[-1]
+    assert any(last.stream in line and f"at v{last.version} ({last.id}, hash" in line for line in out), out
+    assert err.splitlines()[-1].startswith(f"ledger: import refused: {len(out)} findings in {copy} ")
+    assert err.splitlines()[-1].endswith("; nothing was appended")
+
     twice = write_copy(
         [*history.lines, history.lines[-1]], history.export, tmp_path / "x.jsonl", manifest=False
     )
-    status, _, err = run(capsys, "import", str(twice))
+    status, out, err = run(capsys, "import", str(twice))
     assert status == 1
-    assert f"x.jsonl:{len(history.lines) + 1}: event {history.events[-1].id} appears twice" in err
+    assert out[0].startswith("manifest: - - v0: no manifest x.jsonl.manifest.json beside the file")
+    assert out[0].endswith("(--unverified imports without it)")
+
+    status, out, err = run(capsys, "import", "--unverified", str(twice))
+    assert status == 1
+    repeated = f"line {len(history.lines) + 1}: {last.id} {last.stream} v{last.version}: duplicate event id"
+    assert repeated in out[0]
     status, out, _ = run(capsys, "verify")
     assert out[-1].startswith("verify: clean: 0 events")  # nothing was imported
+
+
+def test_import_unverified_takes_a_clean_file_without_its_manifest(
+    history: History, env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = write_copy(history.lines, history.export, tmp_path / "bare.jsonl", manifest=False)
+    status, out, _ = run(capsys, "import", "--unverified", str(bare))
+    assert status == 0, out
+    assert out[0].startswith(f"import: {len(history.lines)} events from {bare} into the log {env!r}")
+    status, out, _ = run(capsys, "verify")
+    assert status == 0, out
 
 
 # -- replay ---------------------------------------------------------------------------------

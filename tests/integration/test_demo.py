@@ -20,7 +20,9 @@ from ledger.demo import generate
 from ledger.demo.runner import messages_held
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
+from ledger.writer.lease import WriterLease
 from schemas import parse_command
+from tests.support.exports import messages_in_log
 
 pytestmark = pytest.mark.postgres
 
@@ -90,3 +92,38 @@ def test_bad_input_exits_2_with_a_one_line_reason(
     err = capsys.readouterr().err
     assert reason in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("log", ["postgres", pytest.param("kafka", marks=pytest.mark.kafka)])
+async def test_demo_refuses_in_one_line_while_a_server_holds_the_writer_lease(
+    env: str,
+    pg_dsn: str,
+    log: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kafka = request.getfixturevalue("kafka_bootstrap") if log == "kafka" else None
+    if kafka:
+        monkeypatch.setenv("LEDGER_KAFKA_BOOTSTRAP", kafka)
+    server = WriterLease(pg_dsn, env)  # what a running server holds for its whole life
+    assert await server.try_acquire()
+    try:
+        status = await asyncio.to_thread(main, ["demo", "--days", "1", "--if-empty"])
+    finally:
+        await server.release()
+    assert status == 1
+    refusal = capsys.readouterr().err.splitlines()[-1]
+    assert refusal.startswith(f"ledger: demo refused: a writer is active on the log {env!r} on ")
+    assert refusal.endswith("a server runs on it (run the demo before `ledger serve`, never beside it)")
+    assert await asyncio.to_thread(messages_in_log, env, pg_dsn, kafka) == 0
+
+
+def test_demo_if_embedded_loads_nothing_into_a_log_the_settings_name(
+    env: str, pg_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--days", "1", "--if-empty", "--if-embedded"]) == 0
+    assert capsys.readouterr().out == (
+        "demo: LEDGER_DATABASE_URL names a log of its own, not the embedded default: nothing loaded\n"
+    )
+    assert events_in_log(pg_dsn, env) == 0

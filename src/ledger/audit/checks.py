@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ledger.audit.exchange import Manifest, count_lines, parse_line
+from ledger.audit.exchange import count_lines, encode_line, parse_line
+from ledger.audit.importing import Fingerprint
+from ledger.audit.manifest import Manifest
 from ledger.audit.verify import LineOrder, Verification
+from ledger.envelope import Envelope
 from ledger.log import EventLog, Position
 from ledger.progress import Meter
 
@@ -33,8 +36,12 @@ async def verify_log(log: EventLog, meter: Meter) -> Verification:
         meter.stop()
 
 
-def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verification:
-    """Every line of an export, then the whole against its manifest when there is one."""
+def verify_file(
+    path: Path, meter: Meter, manifest: Manifest | None, *, fingerprint: Fingerprint | None = None
+) -> Verification:
+    """Every line of an export, then the whole against its manifest when there is one.
+
+    A ``fingerprint`` records the bytes as they were read, for an import to append only those."""
     verification = Verification()
     order = LineOrder(manifest.partitions) if manifest and manifest.partitions else None
     digest = hashlib.sha256()
@@ -43,11 +50,14 @@ def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verifica
         with path.open("rb") as source:
             for number, line in enumerate(source, start=1):
                 digest.update(line)
+                if fingerprint is not None:
+                    fingerprint.add(line)
                 item = parse_line(line)
                 if isinstance(item, str):
                     verification.unreadable(f"line {number}", item)
                 else:
                     verification.check(item, f"line {number}")
+                    _canonical(item, line, f"line {number}", verification)
                     if order is not None:
                         order.add(item, f"line {number}", verification)
                 if number % _BATCH == 0:
@@ -55,6 +65,24 @@ def verify_file(path: Path, meter: Meter, manifest: Manifest | None) -> Verifica
             meter.update(verification.events)
     finally:
         meter.stop()
+    if fingerprint is not None:
+        fingerprint.finish()
     if manifest is not None:
         verification.check_manifest(manifest, digest.hexdigest())
     return verification
+
+
+def _canonical(event: Envelope, line: bytes, where: str, verification: Verification) -> None:
+    """An export writes each event one way only; any other spelling of it was made by hand."""
+    try:
+        written = encode_line(event)
+    except (ValueError, TypeError, OverflowError) as e:
+        verification.find(event, f"cannot be written back as an export line: {e}", where)
+        return
+    if written != line:
+        verification.find(
+            event,
+            "not spelled as an export writes it (attributes as strings, sorted keys, times in UTC "
+            "with six decimals, one event per line): the line was edited",
+            where,
+        )

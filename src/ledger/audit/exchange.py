@@ -1,10 +1,12 @@
-"""Export and import: the log as CloudEvents JSON lines (structured mode) plus a manifest.
+"""Export: the log as CloudEvents JSON lines (structured mode) plus a manifest; reading them back.
 
 The file lists every event in log order (area, partition, offset), one canonical JSON object
 per line (sorted keys), so exporting, importing into an empty log of the same topology and
-exporting again gives the same bytes. The manifest beside it (``FILE.manifest.json``) holds
-the counts per area, each stream's head version and hash, and the file's SHA-256: together
-they let an auditor prove that nothing was added, removed or altered, even at a stream's end.
+exporting again gives the same bytes. The manifest beside it (``FILE.manifest.json``, see
+``ledger.audit.manifest``) says what the file holds.
+
+Reading a line is strict: an export holds exactly the attributes ``export`` writes, each a JSON
+string, so anything else is a reason the line is not an event, never an exception.
 """
 
 from __future__ import annotations
@@ -13,83 +15,42 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ledger.audit.files import create_beside, existing, publish, remove
+from ledger.audit.manifest import ExchangeError, Manifest, manifest_path
 from ledger.cloudevents import MalformedMessage, from_structured, to_structured
 from ledger.envelope import Envelope
 from ledger.log import EventLog, Position, TopicPartition
-from schemas import area_of_stream
 
-FORMAT = "ledger-export/1"
+__all__ = [
+    "ExchangeError",
+    "Manifest",
+    "count_lines",
+    "encode_line",
+    "export",
+    "file_sha256",
+    "manifest_path",
+    "parse_line",
+    "read_lines",
+]
+
 Progress = Callable[[int], None]
 
-
-class ExchangeError(Exception):
-    """An export or import that cannot be done; the message says why."""
-
-
-def manifest_path(path: Path) -> Path:
-    return path.with_name(path.name + ".manifest.json")
+_ATTRIBUTES = frozenset(
+    {
+        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "streamversion",
+        "schemaversion", "recordedat", "actor", "correlationid", "causationid", "prevhash", "hash",
+        "idempotencykey", "data",
+    }
+)  # fmt: skip
 
 
 def encode_line(event: Envelope) -> bytes:
     return orjson.dumps(to_structured(event), option=orjson.OPT_SORT_KEYS) + b"\n"
-
-
-@dataclass
-class Manifest:
-    """What an export holds: counts per area, each stream's head (version, hash, event id),
-    the partitions per topic of the log it came from (the file's line order follows them)
-    and the SHA-256 of the whole file."""
-
-    events: int = 0
-    areas: dict[str, int] = field(default_factory=dict)
-    streams: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sha256: str = ""
-    partitions: int | None = None
-
-    def count(self, event: Envelope) -> None:
-        self.events += 1
-        area = area_of_stream(event.stream)
-        self.areas[area] = self.areas.get(area, 0) + 1
-        self.streams[event.stream] = {"version": event.version, "hash": event.hash, "id": event.id}
-
-    def to_json(self) -> bytes:
-        body = {
-            "format": FORMAT,
-            "events": self.events,
-            "areas": self.areas,
-            "streams": self.streams,
-            "sha256": self.sha256,
-            "partitions": self.partitions,
-        }
-        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
-
-    @classmethod
-    def load(cls, path: Path) -> Manifest:
-        try:
-            raw = orjson.loads(path.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as e:
-            raise ExchangeError(f"manifest {path} unreadable: {e}") from e
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise ExchangeError(f"manifest {path} is not a {FORMAT} manifest")
-        try:
-            streams = {str(k): dict(v) for k, v in dict(raw["streams"]).items()}
-            areas = {str(k): int(v) for k, v in dict(raw["areas"]).items()}
-            partitions = raw.get("partitions")
-            return cls(
-                int(raw["events"]),
-                areas,
-                streams,
-                str(raw["sha256"]),
-                None if partitions is None else int(partitions),
-            )
-        except (KeyError, TypeError, ValueError) as e:
-            raise ExchangeError(f"manifest {path} is malformed: {e!r}") from e
 
 
 class _Spool:
@@ -104,26 +65,38 @@ class _Spool:
             self._files[tp] = (self._dir / f"{len(self._files)}.jsonl").open("w+b")
         self._files[tp].write(line)
 
-    def write_to(self, out: Path, topics: tuple[str, ...], manifest: Manifest) -> None:
-        """Concatenate the spools in log order into ``out``, then the manifest beside it. Both are
-        written under a temporary name first: a failed export never leaves a half file behind."""
+    def write_to(self, out: Path, topics: tuple[str, ...], manifest: Manifest, *, force: bool) -> None:
+        """Concatenate the spools in log order into ``out``, then the manifest beside it.
+
+        Both are written to temporary files of their own beside their targets and renamed only
+        once complete, so a failed export leaves no half file behind, and nothing is written
+        through a name someone else prepared."""
         order = {topic: i for i, topic in enumerate(topics)}
         digest = hashlib.sha256()
-        partial = out.with_name(out.name + ".partial")
-        with partial.open("wb") as target:
-            for tp in sorted(
-                self._files, key=lambda t: (order.get(t.topic, len(order)), t.topic, t.partition)
-            ):
-                spool = self._files[tp]
-                spool.seek(0)
-                while chunk := spool.read(1 << 20):
-                    target.write(chunk)
-                    digest.update(chunk)
-        manifest.sha256 = digest.hexdigest()
-        partial_manifest = manifest_path(partial)
-        partial_manifest.write_bytes(manifest.to_json())
-        partial.replace(out)
-        partial_manifest.replace(manifest_path(out))
+        data, data_path = create_beside(out)
+        written: list[Path] = [data_path]
+        try:
+            with data:
+                for tp in sorted(
+                    self._files, key=lambda t: (order.get(t.topic, len(order)), t.topic, t.partition)
+                ):
+                    spool = self._files[tp]
+                    spool.seek(0)
+                    while chunk := spool.read(1 << 20):
+                        data.write(chunk)
+                        digest.update(chunk)
+            manifest.sha256 = digest.hexdigest()
+            target_manifest = manifest_path(out)
+            body, body_path = create_beside(target_manifest)
+            written.append(body_path)
+            with body:
+                body.write(manifest.to_json())
+            publish(data_path, out, force=force)
+            written[0] = out  # from here a failure takes the published file away again
+            publish(body_path, target_manifest, force=force)
+        except BaseException:
+            remove(*written)
+            raise
 
     def close(self) -> None:
         for spool in self._files.values():
@@ -131,8 +104,15 @@ class _Spool:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-async def export(log: EventLog, out: Path, *, progress: Progress | None = None) -> Manifest:
-    """Write the whole log to ``out`` (and its manifest), in log order."""
+async def export(
+    log: EventLog, out: Path, *, force: bool = False, progress: Progress | None = None
+) -> Manifest:
+    """Write the whole log to ``out`` (and its manifest), in log order.
+
+    Without ``force`` an existing ``out`` or manifest is refused (``ExchangeError``), before
+    anything is read and again as the files are put in place."""
+    if not force and (found := existing(out, manifest_path(out))):
+        raise ExchangeError(f"{found[0]} exists (--force overwrites it)")
     spool = _Spool(out.parent)
     try:
         reader = await log.open_reader()
@@ -154,21 +134,42 @@ async def export(log: EventLog, out: Path, *, progress: Progress | None = None) 
                     break
         finally:
             await reader.close()
-        spool.write_to(out, log.topics, manifest)
+        spool.write_to(out, log.topics, manifest, force=force)
         return manifest
     finally:
         spool.close()
 
 
 def parse_line(line: bytes) -> Envelope | str:
-    """The event on one line of an export, or why the line is not one."""
+    """The event on one line of an export, or why the line is not one (never an exception)."""
     try:
         raw = orjson.loads(line)
-        if not isinstance(raw, dict):
-            raise MalformedMessage("not a JSON object")
+    except orjson.JSONDecodeError as e:
+        return f"not JSON: {e}"
+    if not isinstance(raw, dict):
+        return "not a JSON object"
+    unknown = sorted(set(raw) - _ATTRIBUTES)
+    if unknown:
+        return f"attribute {unknown[0]!r} is not one an export writes"
+    for name, value in raw.items():
+        if name != "data" and not isinstance(value, str):
+            return f"attribute {name!r} is not a string but {_json_kind(value)}"
+    try:
         return from_structured(raw)
-    except (orjson.JSONDecodeError, MalformedMessage, KeyError, ValueError) as e:
+    except (MalformedMessage, ValueError) as e:
         return str(e)
+    except OverflowError as e:  # a time whose UTC form lies beyond datetime's range
+        return f"a time beyond the range of dates: {e}"
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, Envelope | str]]:
@@ -189,44 +190,3 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: source.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-async def import_(log: EventLog, source: Path, *, batch: int = 1000, progress: Progress | None = None) -> int:
-    """Append every event of an export to an EMPTY log, exactly as recorded (ids, hashes, times).
-
-    The file is read twice: once to refuse it whole if any line is not an event (or repeats
-    an event id, which the log would refuse half-way), once to append, so a bad file never
-    leaves a half-imported log.
-    """
-    if any((await log.end_position()).values()):
-        raise ExchangeError("the log is not empty: import only into an empty log")
-    seen: set[str] = set()
-    for number, item in read_lines(source):
-        if isinstance(item, str):
-            raise ExchangeError(f"{source}:{number}: not an event: {item}")
-        try:
-            log.topic_for(item.stream)
-        except ValueError as e:
-            raise ExchangeError(f"{source}:{number}: {e}") from e
-        if item.id in seen:
-            raise ExchangeError(f"{source}:{number}: event {item.id} appears twice")
-        seen.add(item.id)
-    writer = await log.open_writer()
-    appended = 0
-    try:
-        chunk: list[Envelope] = []
-        for _, item in read_lines(source):
-            assert not isinstance(item, str)
-            chunk.append(item)
-            if len(chunk) == batch:
-                appended += len(await writer.append(chunk))
-                chunk = []
-                if progress:
-                    progress(batch)
-        if chunk:
-            appended += len(await writer.append(chunk))
-            if progress:
-                progress(len(chunk))
-    finally:
-        await writer.close()
-    return appended

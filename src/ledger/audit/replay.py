@@ -23,7 +23,8 @@ from pathlib import Path
 
 import asyncpg
 
-from ledger.audit.exchange import ExchangeError, Manifest, count_lines, import_, manifest_path
+from ledger.audit.exchange import ExchangeError, Manifest, count_lines, manifest_path
+from ledger.audit.importing import import_
 from ledger.config import Settings
 from ledger.database import database_url
 from ledger.log import EventLog, Position

@@ -9,6 +9,10 @@ keyed by its stream). An export file is also checked against its manifest, which
 catches changes the chains alone cannot see: a stream's last events removed, or its last
 event rewritten with a freshly computed hash. The file's lines follow the log's partitions,
 so a line that sits among another partition's lines was moved there.
+
+A history is input like any other: whatever a line or a message holds (values of the wrong
+kind, out of range, in another alphabet), the verification reports it as a finding and goes
+on; it never raises.
 """
 
 from __future__ import annotations
@@ -16,16 +20,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from ledger.audit.manifest import Head, Manifest
+from ledger.audit.shape import envelope_problems, printable
 from ledger.envelope import Envelope
 from ledger.log.topology import Topology
 from schemas import AREAS, UnknownEventType, area_of_stream, parse_event
 
 if TYPE_CHECKING:
-    from ledger.audit.exchange import Manifest
     from ledger.log import EventLog, Record
 
 
@@ -38,15 +43,10 @@ class Finding:
     where: str = ""
 
     def line(self) -> str:
-        place = f"{self.where}: " if self.where else ""
-        return f"{place}{self.event_id} {self.stream} v{self.version}: {self.problem}"
-
-
-@dataclass
-class Head:
-    version: int
-    hash: str
-    event_id: str
+        """One line, whatever the finding quotes: control characters escaped, long values cut."""
+        place = f"{printable(self.where, 100)}: " if self.where else ""
+        event = f"{printable(self.event_id, 100)} {printable(self.stream, 200)}"
+        return f"{place}{event} v{printable(str(self.version), 20)}: {printable(self.problem, 1000)}"
 
 
 @dataclass
@@ -64,13 +64,13 @@ class Verification:
         self.events += 1
         area = _area(event.stream)
         self.per_area[area] = self.per_area.get(area, 0) + 1
+        for problem in envelope_problems(event):
+            self.find(event, problem, where)
         self._schema(event, where)
         if event.id in self._seen:
             self.find(event, "duplicate event id: this event appears more than once", where)
         self._seen.add(event.id)
-        if event.compute_hash() != event.hash:
-            problem = "hash does not match the event's content (altered after it was recorded)"
-            self.find(event, problem, where)
+        self._hash(event, where)
         head = self.heads.get(event.stream)
         expected_version = 1 if head is None else head.version + 1
         expected_prev = "" if head is None else head.hash
@@ -98,15 +98,14 @@ class Verification:
         where = f"{record.topic}[{record.partition}]@{record.offset}"
         try:
             event = record.envelope()
-        except ValueError as e:
-            self.unreadable(where, str(e))
+        except (ValueError, OverflowError) as e:  # OverflowError: a time beyond datetime's range
+            self.unreadable(where, str(e) or type(e).__name__)
             return
         self.check(event, where)
         try:
             topic, partition = log.topic_for(event.stream), log.partition_for(event.stream)
-        except ValueError as e:
-            self.find(event, f"stream id: {e}", where)
-            return
+        except ValueError:
+            return  # no topic for the stream id: a finding of check() already
         if (record.topic, record.partition) != (topic, partition):
             self.find(event, f"on the wrong topic or partition: belongs on {topic}[{partition}]", where)
         if record.key != event.stream.encode():
@@ -140,30 +139,38 @@ class Verification:
                 Finding(head.event_id, stream, head.version, "stream is in the file but not in the manifest")
             )
 
-    def _check_head(self, stream: str, said: dict[str, Any]) -> None:
+    def _check_head(self, stream: str, said: Head) -> None:
         head = self.heads.get(stream)
-        said_id, said_version = str(said.get("id", "-")), int(said.get("version", 0))
-        said_as = f"v{said_version} ({said_id}, hash {str(said.get('hash', ''))[:16]}...)"
+        said_as = f"v{said.version} ({said.event_id}, hash {said.hash[:16]}...)"
         if head is None:
             self.findings.append(
                 Finding(
-                    said_id,
+                    said.event_id,
                     stream,
-                    said_version,
+                    said.version,
                     f"stream missing from the file; the manifest ends it at {said_as}",
                 )
             )
-        elif head.version != said_version:
+        elif head.version != said.version:
             problem = f"the file ends this stream at v{head.version}, the manifest at {said_as}"
-            kind = "events missing at its end" if head.version < said_version else "events added at its end"
+            kind = "events missing at its end" if head.version < said.version else "events added at its end"
             self.findings.append(Finding(head.event_id, stream, head.version, f"{problem}: {kind}"))
-        elif head.hash != said.get("hash"):
+        elif head.hash != said.hash:
             self.findings.append(
                 Finding(
                     head.event_id,
                     stream,
                     head.version,
                     f"last event's hash is not the manifest's head hash: {said_as}: the event was rewritten",
+                )
+            )
+        elif head.event_id != said.event_id:
+            self.findings.append(
+                Finding(
+                    head.event_id,
+                    stream,
+                    head.version,
+                    f"last event's id is not the manifest's head id: {said_as}",
                 )
             )
 
@@ -179,6 +186,7 @@ class Verification:
         return digest.hexdigest()
 
     def _schema(self, event: Envelope, where: str) -> None:
+        schema = f"{event.type} v{event.schema_version}"
         try:
             parse_event(event.type, event.schema_version, event.data)
         except UnknownEventType as e:
@@ -186,8 +194,19 @@ class Verification:
         except ValidationError as e:
             first = e.errors(include_url=False)[0]
             loc = ".".join(str(p) for p in first["loc"]) or "data"
-            schema = f"{event.type} v{event.schema_version}"
             self.find(event, f"data does not match the {schema} schema: {loc}: {first['msg']}", where)
+        except (ValueError, TypeError, LookupError, ArithmeticError, RecursionError) as e:
+            self.find(event, f"data cannot be read as {schema}: {e!r}", where)
+
+    def _hash(self, event: Envelope, where: str) -> None:
+        try:
+            computed = event.compute_hash()
+        except (ValueError, TypeError, OverflowError) as e:  # a value the canonical bytes cannot hold
+            self.find(event, f"hash cannot be recomputed: {e}", where)
+            return
+        if computed != event.hash:
+            problem = "hash does not match the event's content (altered after it was recorded)"
+            self.find(event, problem, where)
 
     def find(self, event: Envelope, problem: str, where: str = "") -> None:
         self.findings.append(Finding(event.id, event.stream, event.version, problem, where))
@@ -218,15 +237,16 @@ class LineOrder:
 
     def place(self, event: Envelope) -> tuple[int, int]:
         area = _area(event.stream)
-        partition = self._topology.partition_for(event.stream)
-        return (AREAS.index(area) if area in AREAS else len(AREAS), partition)
+        if area not in AREAS:
+            return (len(AREAS), 0)  # a stream of no known area: a finding of its own already
+        return (AREAS.index(area), self._topology.partition_for(event.stream))
 
     def add(self, event: Envelope, where: str, verification: Verification) -> None:
         self._window = [*self._window[-2:], (self.place(event), event, where)]
         if len(self._window) == 3:
             (before, _, _), (middle, moved, at), (after, _, _) = self._window
-            if before == after != middle:
-                area, partition = AREAS[middle[0]] if middle[0] < len(AREAS) else "?", middle[1]
+            if before == after != middle and middle[0] < len(AREAS):
+                area, partition = AREAS[middle[0]], middle[1]
                 verification.find(
                     moved,
                     f"out of log order: an event of {area}[{partition}] among the lines of another partition",

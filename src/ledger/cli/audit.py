@@ -6,22 +6,31 @@ manifest (counts, each stream's head, the file's SHA-256). A file without its ma
 finding, because deleting the manifest would otherwise hide a truncated stream end;
 ``--lines-only`` checks the lines alone, knowingly. One line per finding on stdout, then a
 summary; exit 0 only when clean.
+
+``import`` runs the same checks on its file before it appends a single event and refuses on
+any finding; ``export`` never overwrites a file or manifest without ``--force``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from ledger.cli.common import UsageError, progress_meter
+from ledger.cli.common import UsageError, log_name, progress_meter
 from ledger.config import Settings
 from ledger.log import EventLog, LogError
 from ledger.progress import Meter
+
+if TYPE_CHECKING:
+    from ledger.audit.importing import Fingerprint
+    from ledger.audit.manifest import Manifest
+    from ledger.audit.verify import Verification
 
 T = TypeVar("T")
 
@@ -52,16 +61,27 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "version, hash and event id, the file's SHA-256).",
     )
     export.add_argument("--out", type=Path, required=True, metavar="FILE", help="the file to write")
-    export.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    export.add_argument(
+        "--force", action="store_true", help="overwrite FILE and FILE.manifest.json if they exist"
+    )
     export.set_defaults(run=_export)
     import_ = commands.add_parser(
         "import",
-        help="load an export into an empty log",
-        description="Append every event of an export file to the log, exactly as recorded (ids, "
-        "times, hashes). Only into an empty log; a file that does not match its manifest is refused.",
+        help="load a verified export into an empty log",
+        description="Verify an export file and its manifest as `ledger verify --source` does, then "
+        "append every event to the log, exactly as recorded (ids, times, hashes). A file with any "
+        "finding is refused before a single event is appended, and so is a file without its "
+        "manifest (unless --unverified). Only into an empty log, and only while no writer runs on "
+        "it: the import holds the log's writer lease, so a server cannot start writing half-way.",
     )
     import_.add_argument(
-        "file", type=Path, metavar="FILE", help="an export file (its manifest is read when present)"
+        "file", type=Path, metavar="FILE", help="an export file, FILE.manifest.json beside it"
+    )
+    import_.add_argument(
+        "--unverified",
+        action="store_true",
+        help="import a file without its manifest (every line is still checked, and a manifest "
+        "beside it still is, but without one a stream's removed last events cannot be seen)",
     )
     import_.set_defaults(run=_import)
 
@@ -73,9 +93,7 @@ def _existing(path: Path) -> Path:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from ledger.audit.checks import verify_file, verify_log
-    from ledger.audit.exchange import ExchangeError, Manifest, manifest_path
-    from ledger.audit.verify import Finding
+    from ledger.audit.checks import verify_log
 
     if args.lines_only and args.source is None:
         raise UsageError("--lines-only needs --source")
@@ -84,24 +102,12 @@ def _verify(args: argparse.Namespace) -> int:
         meter = progress_meter()
         verification = _on_log(settings, lambda log: verify_log(log, meter))
     else:
-        source = _existing(args.source)
-        meter = progress_meter()
-        manifest, problem = None, ""
-        if args.lines_only:
-            pass
-        elif not manifest_path(source).exists():
-            problem = (
-                f"no manifest {manifest_path(source).name} beside the file: counts, stream ends and the "
-                "file hash cannot be checked (--lines-only checks the lines alone)"
-            )
-        else:
-            try:
-                manifest = Manifest.load(manifest_path(source))
-            except ExchangeError as e:
-                problem = str(e)
-        verification = verify_file(source, meter, manifest)
-        if problem:
-            verification.findings.insert(0, Finding("-", "-", 0, problem, "manifest"))
+        verification, _ = check_file(
+            _existing(args.source),
+            "ignored" if args.lines_only else "required",
+            "--lines-only checks the lines alone",
+            progress_meter(),
+        )
     for finding in verification.findings:
         print(finding.line())
     state = "clean" if verification.clean else f"{len(verification.findings)} findings"
@@ -110,6 +116,39 @@ def _verify(args: argparse.Namespace) -> int:
         f"heads sha256 {verification.heads_digest()}"
     )
     return 0 if verification.clean else 1
+
+
+def check_file(
+    source: Path,
+    manifest: Literal["required", "if present", "ignored"],
+    without: str,
+    meter: Meter,
+    fingerprint: Fingerprint | None = None,
+) -> tuple[Verification, Manifest | None]:
+    """``verify --source``: the lines, and the file against its manifest. A manifest missing
+    when ``required``, or unreadable, is a finding; ``without`` says how to do without it."""
+    from ledger.audit.checks import verify_file
+    from ledger.audit.exchange import ExchangeError, Manifest, manifest_path
+    from ledger.audit.verify import Finding
+
+    beside = manifest_path(source)
+    loaded, problem = None, ""
+    if manifest == "ignored" or (manifest == "if present" and not os.path.lexists(beside)):
+        pass
+    elif not os.path.lexists(beside):
+        problem = (
+            f"no manifest {beside.name} beside the file: counts, stream ends and the file hash cannot "
+            f"be checked ({without})"
+        )
+    else:
+        try:
+            loaded = Manifest.load(beside)
+        except ExchangeError as e:
+            problem = str(e)
+    verification = verify_file(source, meter, loaded, fingerprint=fingerprint)
+    if problem:
+        verification.findings.insert(0, Finding("-", "-", 0, problem, "manifest"))
+    return verification, loaded
 
 
 def _on_log(settings: Settings, work: Callable[[EventLog], Awaitable[T]]) -> T:
@@ -149,12 +188,13 @@ def _rate(events: int, started: float) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ledger.audit.exchange import Manifest, export, manifest_path
+    from ledger.audit.exchange import ExchangeError, export, manifest_path
+    from ledger.audit.files import existing
     from ledger.cloudevents import MalformedMessage
 
     out: Path = args.out
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists (--force overwrites it)")
+    if not args.force and (found := existing(out, manifest_path(out))):
+        raise UsageError(f"{found[0]} exists (--force overwrites it)")
     if not out.parent.is_dir():
         raise UsageError(f"{out.parent}: no such directory")
     settings = Settings()
@@ -165,12 +205,14 @@ def _export(args: argparse.Namespace) -> int:
     async def work(log: EventLog) -> Manifest:
         meter.start("export", sum((await log.end_position()).values()))
         try:
-            return await export(log, out, progress=counter)
+            return await export(log, out, force=args.force, progress=counter)
         finally:
             meter.stop()
 
     try:
         manifest = _on_log(settings, work)
+    except ExchangeError as e:
+        raise UsageError(str(e)) from e
     except MalformedMessage as e:
         print(f"ledger: export failed, a message is not an event ({e}): see `ledger verify`", file=sys.stderr)
         return 1
@@ -183,46 +225,63 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from ledger.audit.exchange import (
-        ExchangeError,
-        Manifest,
-        count_lines,
-        file_sha256,
-        import_,
-        manifest_path,
-    )
+    from asyncpg import PostgresError
+
+    from ledger.audit.exchange import ExchangeError
+    from ledger.audit.importing import Fingerprint, WriterActive, claimed_log, import_
 
     source = _existing(args.file)
     settings = Settings()
-    manifest = None
-    try:
-        if manifest_path(source).exists():
-            manifest = Manifest.load(manifest_path(source))
-            if file_sha256(source) != manifest.sha256:
-                raise ExchangeError(
-                    f"{source} does not match its manifest (SHA-256 differs): see `ledger verify --source`"
-                )
-    except ExchangeError as e:
-        print(f"ledger: import refused: {e}", file=sys.stderr)
-        return 1
     meter = progress_meter()
-    counter = _Counter(meter)
     started = time.monotonic()
 
-    async def work(log: EventLog) -> int:
-        meter.start("import", manifest.events if manifest else count_lines(source))
-        try:
-            return await import_(log, source, progress=counter)
-        finally:
-            meter.stop()
+    async def work() -> tuple[Verification, Manifest | None, int]:
+        async with claimed_log(settings) as log:
+            fingerprint = Fingerprint()
+            verification, manifest = await asyncio.to_thread(
+                check_file,
+                source,
+                "if present" if args.unverified else "required",
+                "--unverified imports without it",
+                meter,
+                fingerprint,
+            )
+            if not verification.clean:
+                return verification, manifest, 0
+            meter.start("import", verification.events)
+            try:
+                return (
+                    verification,
+                    manifest,
+                    await import_(log, source, fingerprint=fingerprint, progress=_Counter(meter)),
+                )
+            finally:
+                meter.stop()
 
     try:
-        imported = _on_log(settings, work)
+        verification, manifest, imported = asyncio.run(work())
+    except WriterActive:
+        print(
+            f"ledger: import refused: a writer is active on {log_name(settings)} (a server, or another "
+            "import or demo, holds its writer lease): stop it first; nothing was appended",
+            file=sys.stderr,
+        )
+        return 1
     except ExchangeError as e:
         print(f"ledger: import refused: {e}", file=sys.stderr)
         return 1
-    into = f"into the log {settings.topic_prefix!r}"
-    print(f"import: {imported} events from {source} {into} {_rate(imported, started)}")
+    except (LogError, PostgresError) as e:
+        raise UsageError(f"log unavailable: {e}") from e
+    if not verification.clean:
+        for finding in verification.findings:
+            print(finding.line())
+        print(
+            f"ledger: import refused: {len(verification.findings)} findings in {source} (listed above, as "
+            "`ledger verify --source` shows them); nothing was appended",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"import: {imported} events from {source} into {log_name(settings)} {_rate(imported, started)}")
     if manifest and manifest.partitions and manifest.partitions != settings.partitions:
         print(
             f"import: note: the export came from {manifest.partitions} partitions per topic, this log has "

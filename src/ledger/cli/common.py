@@ -1,9 +1,11 @@
-"""What every subcommand shares: the bad-input error, and a console with its progress meter."""
+"""What every subcommand shares: the bad-input error, a console with its progress meter, and how a
+log is named in messages."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
+from ledger.config import Settings
 from ledger.logging import configure_logging
 from ledger.progress import Meter, meter_for
 
@@ -18,3 +20,11 @@ def progress_meter() -> Meter:
     # On a terminal the bar tells how the work goes; info records would only break it up.
     configure_logging("warning" if console.is_terminal else "info")
     return meter_for(console)
+
+
+def log_name(settings: Settings) -> str:
+    """The log the settings name, for messages: its topic prefix and where it lives."""
+    if settings.kafka_bootstrap is not None:
+        return f"the log {settings.topic_prefix!r} on Kafka {settings.kafka_bootstrap}"
+    where = "the embedded PostgreSQL" if settings.database_url is None else "PostgreSQL"
+    return f"the log {settings.topic_prefix!r} on {where}"

@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from ledger.cli.common import UsageError
+from ledger.cli.common import UsageError, log_name
 from ledger.config import Settings
 from ledger.logging import configure_logging
 
@@ -17,8 +17,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="load a seeded demo history through the command path (run it before serve, not beside it)",
         description="Generate a realistic, seeded history of a small company's operations over the last "
         "days and submit it through the writer, command by command, as the HTTP API would. Run it before "
-        "`ledger serve`, never beside it: it claims the log's one writer, which fences a server running "
-        "on the same log. It loads only into an empty log, unless --force.",
+        "`ledger serve`, never beside it: it holds the log's writer lease while it loads, and refuses "
+        "while a server holds it. It loads only into an empty log, unless --force.",
     )
     demo.add_argument("--days", type=int, default=90, help="days of history, 1 to 5000 (default 90)")
     demo.add_argument(
@@ -35,6 +35,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--if-empty",
         action="store_true",
         help="when the log already holds events, load nothing and exit 0 (what deploy/serve.sh does)",
+    )
+    demo.add_argument(
+        "--if-embedded",
+        action="store_true",
+        help="load only into the embedded default log; when LEDGER_KAFKA_BOOTSTRAP or "
+        "LEDGER_DATABASE_URL names a log, load nothing and exit 0 (what deploy/serve.sh does unless "
+        "told --demo)",
     )
     demo.set_defaults(run=_demo)
 
@@ -57,17 +64,22 @@ def _demo_now(value: str | None) -> datetime:
 def _demo(args: argparse.Namespace) -> int:
     import asyncio
 
+    from asyncpg import PostgresError
     from rich.console import Console
 
     from ledger.demo import MAX_DAYS
     from ledger.demo.progress import meter_for
-    from ledger.demo.runner import DemoFailed, LogNotEmpty, load_demo
+    from ledger.demo.runner import DemoFailed, LogNotEmpty, WriterActive, load_demo
     from ledger.log import LogError
 
     if not 1 <= args.days <= MAX_DAYS:
         raise UsageError(f"--days must be from 1 to {MAX_DAYS}, not {args.days}")
     now = _demo_now(args.now)
     settings = Settings()
+    if args.if_embedded and not settings.embedded:
+        named = "LEDGER_KAFKA_BOOTSTRAP" if settings.kafka_bootstrap is not None else "LEDGER_DATABASE_URL"
+        print(f"demo: {named} names a log of its own, not the embedded default: nothing loaded")
+        return 0
     console = Console(stderr=True)
     # On a terminal the progress bar tells how loading goes; info records would only break it up.
     configure_logging("warning" if console.is_terminal else "info")
@@ -82,7 +94,14 @@ def _demo(args: argparse.Namespace) -> int:
             return 0
         print(f"ledger: {e}", file=sys.stderr)
         return 1
-    except (DemoFailed, LogError) as e:
+    except WriterActive:
+        print(
+            f"ledger: demo refused: a writer is active on {log_name(settings)}: a server runs on it "
+            "(run the demo before `ledger serve`, never beside it)",
+            file=sys.stderr,
+        )
+        return 1
+    except (DemoFailed, LogError, PostgresError) as e:
         print(f"ledger: demo failed: {e}", file=sys.stderr)
         return 1
     print(summary.report())

@@ -6,8 +6,10 @@ to ``WINDOW`` commands are in flight at once, so the writer decides and appends 
 large group commits; a refused command is counted by its code, never fatal. The writer
 takes its snapshot on stop, so the ``ledger serve`` that follows starts from it.
 
-Claiming the writer fences any writer already running on the log, which is why ``ledger
-demo`` runs before ``ledger serve`` and never beside it.
+Claiming the writer would fence any writer already running on the log, so ``load_demo`` first
+takes the log's writer lease (``ledger.writer.lease``) and holds it until its writer has
+stopped: while a server runs on the log it refuses (``WriterActive``) instead, and a server
+started meanwhile waits for it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ledger.demo.generator import DemoCommand, generate
 from ledger.log import EventLog, Position
 from ledger.log.factory import build_log
 from ledger.writer import CommandRequest, Writer
+from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
 from schemas import parse_command
 
@@ -47,6 +50,10 @@ class LogNotEmpty(Exception):
             "log: use --force to add the demo history anyway"
         )
         self.held = held
+
+
+class WriterActive(Exception):
+    """Another process holds the log's writer lease: a server runs on the log (or an import)."""
 
 
 class DemoFailed(Exception):
@@ -167,10 +174,12 @@ async def load_demo(
     dsn = database_url(settings)
     event_log = build_log(settings, dsn)
     await event_log.start()
+    lease = WriterLease(dsn, settings.topic_prefix, timeout=settings.log_timeout_s)
     try:
-        held = messages_held(await event_log.end_position())
-        if held and not force:
-            raise LogNotEmpty(held)
+        await _refuse_unless_empty(event_log, force)
+        if not await lease.try_acquire():
+            raise WriterActive("a writer is active on the log")
+        await _refuse_unless_empty(event_log, force)  # again: a server may have written meanwhile
         commands = generate(now, seed, days, ZoneInfo(settings.timezone))
         if meter is None:
             return await _load(settings, dsn, event_log, commands, None)
@@ -180,7 +189,14 @@ async def load_demo(
         finally:
             meter.stop()
     finally:
+        await lease.release()
         await event_log.close()
+
+
+async def _refuse_unless_empty(event_log: EventLog, force: bool) -> None:
+    held = messages_held(await event_log.end_position())
+    if held and not force:
+        raise LogNotEmpty(held)
 
 
 async def _load(
