@@ -7,10 +7,12 @@ import re
 from aiohttp import web
 
 from ledger.http.problems import Problem
+from ledger.http.query import whole
 from ledger.http.reads import page, reading
 from projections import audit
 
-_STREAM = re.compile(r"[a-z]+:[A-Za-z0-9._@/*-]{1,200}")
+_STREAM = re.compile(r"[a-z]{1,32}:[A-Za-z0-9._@/*-]{1,200}")
+_VERSION = whole(1, 2**31 - 1)  # the audit table's integer column
 
 
 async def stream_events(request: web.Request) -> web.Response:
@@ -19,8 +21,8 @@ async def stream_events(request: web.Request) -> web.Response:
         raise Problem(404, "unknown-stream", f"no stream {stream!r}")
     async with reading(request, "audit", scope="audit") as scope:
         limit = scope.query.limit()
-        cursor = scope.query.cursor()
-        after = int(cursor[0]) if cursor and isinstance(cursor[0], int) else 0
+        cursor = scope.query.cursor(_VERSION)
+        after = 0 if cursor is None else cursor[0]
         events = await audit.stream_events(
             scope.conn, scope.schema, stream, after_version=after, limit=limit + 1
         )
