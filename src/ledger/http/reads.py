@@ -1,6 +1,10 @@
-"""What every read route shares: waiting for ``min_position``, a connection,
+"""What every read route shares: waiting for ``min_position``, a connection of the read pool,
 the ``X-Ledger-Position`` header and list pages. Query parameters and cursors are read by
-``ledger.http.query``."""
+``ledger.http.query``.
+
+A read that the database cannot answer now (lost, refusing, too slow for the statement
+timeout, no pooled connection free in time, its tables dropped by an online rebuild) is a
+``DatabaseUnavailable``: 503 with Retry-After, never a 500."""
 
 from __future__ import annotations
 
@@ -14,11 +18,11 @@ import orjson
 from aiohttp import web
 
 from ledger.http.auth import authenticate
-from ledger.http.keys import DB, RUNTIME
+from ledger.http.keys import READ_DB, RUNTIME, SETTINGS
 from ledger.http.problems import Problem
 from ledger.http.query import Query, cursor_for
 from ledger.log import Position
-from ledger.store import Connection
+from ledger.store import Connection, unavailable_as
 
 DEFAULT_WAIT_MS = 5000
 MAX_WAIT_MS = 60_000
@@ -70,5 +74,7 @@ async def reading(request: web.Request, projection: str, *, scope: str = "read")
                 f"the {projection} read model has not reached min_position within {wait_ms} ms",
             )
     position = runtime.position(projection)
-    async with request.app[DB].acquire() as conn:
-        yield ReadScope(conn, runtime.read_schema(projection), position, query)
+    timeout = request.app[SETTINGS].pool_acquire_timeout_s
+    with unavailable_as(f"reading {projection}"):
+        async with request.app[READ_DB].acquire(timeout=timeout) as conn:
+            yield ReadScope(conn, runtime.read_schema(projection), position, query)
