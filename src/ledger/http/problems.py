@@ -109,6 +109,9 @@ def problem_for(error: BaseException) -> tuple[dict[str, Any], dict[str, str] | 
         case DatabaseUnavailable():
             headers = {"Retry-After": str(error.retry_after)}
             return problem_body(503, "unavailable", f"the database is unavailable: {error}"), headers
+        case web.RequestPayloadError():
+            detail = "the body cannot be read: it is not what its Content-Encoding or framing says"
+            return problem_body(400, "unreadable-body", detail), None
         case _ if is_unavailable(error) and not isinstance(error, OSError):
             detail = f"the database is unavailable: {type(error).__name__}"
             return problem_body(503, "unavailable", detail), {"Retry-After": "1"}
@@ -148,7 +151,12 @@ async def problems_middleware(request: web.Request, handler: Handler) -> web.Str
 
 
 def _after(request: web.Request, error: Exception, body: dict[str, Any], response: web.Response) -> None:
-    """Log what an operator must see."""
+    """Log what an operator must see, and end a connection whose request stream is broken."""
+    if isinstance(error, web.RequestPayloadError):
+        # The rest of the body cannot be read: marking it ended keeps the server from draining
+        # it (and failing again) after the answer, and the connection closes with the answer.
+        request.content.feed_eof()
+        response.force_close()
     if isinstance(error, DatabaseUnavailable):
         log.warning("database_unavailable", method=request.method, path=request.path, error=str(error))
     elif body["status"] >= 500 and not isinstance(error, _EXPECTED_5XX):
