@@ -30,6 +30,7 @@ from ledger.http import (
     rebuild,
 )
 from ledger.http.auth import ADMIN, SCOPES, TOKENS, TokenStore
+from ledger.http.context import context_middleware
 from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.log.factory import build_log
@@ -138,7 +139,7 @@ async def _projectors(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[problems_middleware]
+        client_max_size=settings.max_body_bytes, middlewares=[context_middleware, problems_middleware]
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()

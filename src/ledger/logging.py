@@ -1,4 +1,7 @@
-"""structlog configured once, for the CLI and the app factory: JSON lines on stderr."""
+"""structlog configured once, for the CLI and the app factory: JSON lines on stderr.
+
+Context bound with ``structlog.contextvars`` (a request's id, principal and command) is
+merged into every line logged in that context."""
 
 from __future__ import annotations
 
@@ -34,5 +37,7 @@ def configure_logging(level: str = "info") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         # A text stream in all but its static type, which structlog spells ``TextIO``.
         logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _Stderr())),
-        cache_logger_on_first_use=True,
+        # Assembled at each use (a few microseconds), never cached: a cached logger keeps the
+        # processors it first saw, and structlog.testing.capture_logs would miss its lines.
+        cache_logger_on_first_use=False,
     )

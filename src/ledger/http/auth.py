@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import asyncpg
+import structlog
 from aiohttp import web
 
 from ledger.http.problems import Problem
@@ -137,4 +138,5 @@ async def authenticate(request: web.Request) -> Principal:
     principal = await request.app[TOKENS].authenticate(token.strip())
     if principal is None:
         raise Problem(401, "invalid-token", "the token is unknown or revoked")
+    structlog.contextvars.bind_contextvars(principal=principal.name)
     return principal
