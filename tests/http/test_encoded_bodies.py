@@ -1,7 +1,9 @@
 """Bodies whose Content-Encoding lies: a body sent as gzip or deflate that is not what its
 header says answers 400 problem+json on every route that reads a body (each command, the
 batch and the token administration), appends nothing, closes that connection, and leaves the
-server answering normally. Bodies that are what they say are read as usual."""
+server answering normally. Bodies that are what they say are read as usual. An encoding
+aiohttp cannot decode at all (br without Brotli installed) is refused by aiohttp itself with
+a 400 before any route runs, and logged in one line, never with a traceback."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import uuid
 import zlib
 
 import pytest
+
+from ledger.logging import configure_logging
 
 from .conftest import Api
 from .logs import appends_nothing
@@ -63,3 +67,19 @@ async def test_bodies_that_are_what_they_say_are_read(module_api: Api) -> None:
             module_api, "/v1/commands/register-location", compress(json.dumps(body).encode()), encoding
         )
         assert status == 201, answer
+
+
+async def test_an_encoding_aiohttp_cannot_decode_is_a_400_logged_in_one_line(
+    module_api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging()
+    capsys.readouterr()
+    headers = module_api.headers(**{"Content-Type": "application/json", "Content-Encoding": "br"})
+    path = "/v1/commands/register-location"
+    async with module_api.client.post(path, data=b"{}", headers=headers) as answer:
+        assert answer.status == 400
+    logged = capsys.readouterr().err
+    assert "Traceback" not in logged
+    lines = [json.loads(line) for line in logged.splitlines() if "content-encoding" in line]
+    assert [(line["level"], line["error"][:4]) for line in lines] == [("warning", "400:")], logged
+    assert (await module_api.client.get("/readyz")).status == 200
