@@ -198,8 +198,8 @@ FOREIGN_CURSORS: dict[str, list[Any]] = {
         ["SKU-1", "WH-A", "x"],
     ],
     f"/v1/inventory/{SKU}/movements": [
-        ["0001-01-01T00:00:00+01:00", "stock:A@B", 1, 0],
-        ["9999-12-31T23:59:59+00:00", "stock:A@B", 1, 0],
+        ["0001-01-01T00:00:00+01:00", "stock:A@B", 1, 0],  # no such instant
+        ["9999-12-31T23:59:59-01:00", "stock:A@B", 1, 0],
         ["2026-11-02T09:00:00", "stock:A@B", 1, 0],
         ["2026-11-02", "stock:A@B", 1, 0],
         [TIME, "stock:A@B", 2**31, 0],

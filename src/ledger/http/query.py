@@ -60,13 +60,16 @@ class OutOfWindow(ValueError):
     """A well-formed time outside the business window."""
 
 
-def parse_instant(value: str, zone: ZoneInfo) -> datetime:
-    """An RFC 3339 time, or a date's start in ``zone``, as a UTC instant in the business window.
+def parse_instant(value: str, zone: ZoneInfo, *, bounded: bool = True) -> datetime:
+    """An RFC 3339 time, or a date's start in ``zone``, as a UTC instant in the business window
+    (``bounded``) or anywhere a datetime can hold one.
 
     ValueError for a spelling that is neither (or no such day or time), OutOfWindow beyond it."""
     if _DATE.fullmatch(value):
         day = date.fromisoformat(value)
-        return _within_window(lambda: datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC))
+        return _within_window(
+            lambda: datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC), bounded
+        )
     match = _TIME.fullmatch(value)
     if match is None:
         raise ValueError(_TIME_HINT)
@@ -74,15 +77,15 @@ def parse_instant(value: str, zone: ZoneInfo) -> datetime:
     # datetime holds microseconds: further digits are cut, never rounded into the next second.
     fraction = "." + match["fraction"][:6].ljust(6, "0") if match["fraction"] else ""
     moment = datetime.fromisoformat(f"{match['day']}T{match['clock']}{fraction}{offset}")
-    return _within_window(lambda: moment.astimezone(UTC))
+    return _within_window(lambda: moment.astimezone(UTC), bounded)
 
 
-def _within_window(utc: Callable[[], datetime]) -> datetime:
+def _within_window(utc: Callable[[], datetime], bounded: bool) -> datetime:
     try:
         moment = utc()
     except OverflowError as e:  # year 1 at +01:00, or 9999 at -01:00: no such instant
         raise OutOfWindow(_WINDOW_HINT) from e
-    if not EARLIEST_TIME <= moment <= LATEST_TIME:
+    if bounded and not EARLIEST_TIME <= moment <= LATEST_TIME:
         raise OutOfWindow(_WINDOW_HINT)
     return moment
 
@@ -208,7 +211,8 @@ identifier = matching(ID)
 
 
 def instant(value: object) -> datetime:
-    """A time as ``cursor_for`` wrote it: RFC 3339 with its offset, within the business window."""
+    """A time as ``cursor_for`` wrote it: RFC 3339 with its offset. Only compared in SQL, so
+    any instant is fine, even one of an event recorded before the business window existed."""
     if not isinstance(value, str) or not _TIME.fullmatch(value):
         raise ValueError("not a time")
-    return parse_instant(value, _UTC)
+    return parse_instant(value, _UTC, bounded=False)
