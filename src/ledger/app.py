@@ -31,7 +31,8 @@ from ledger.http import (
     rebuild,
 )
 from ledger.http.auth import TOKENS, TokenStore
-from ledger.http.keys import DB, DSN, LOG, METRICS, RUNTIME, SETTINGS, WRITER
+from ledger.http.context import context_middleware
+from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.http.tokens import KEEPER, TokenKeeper
 from ledger.log.factory import build_log
@@ -46,12 +47,34 @@ log = structlog.get_logger("ledger.app")
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
     # Resolved once: on the embedded default this starts (or joins) the PostgreSQL server.
-    app[DSN] = database_url(app[SETTINGS])
-    pool = await asyncpg.create_pool(app[DSN], min_size=2, max_size=16)
-    app[DB] = pool
-    yield
-    await pool.close()
+    app[DSN] = database_url(settings)
+    # Named in pg_stat_activity by pool and log (PostgreSQL keeps 63 bytes of a name).
+    pool = await asyncpg.create_pool(
+        app[DSN],
+        min_size=2,
+        max_size=16,
+        server_settings={"application_name": f"ledger/{settings.topic_prefix}"},
+    )
+    # API reads get a pool of their own, each statement bounded by the read timeout, so slow
+    # or many reads cannot take the connections that authentication, the writer's snapshots
+    # and the projectors need.
+    try:
+        reads = await asyncpg.create_pool(
+            app[DSN],
+            min_size=1,
+            max_size=settings.read_pool_size,
+            server_settings={
+                "application_name": f"ledger-read/{settings.topic_prefix}",
+                "statement_timeout": str(settings.read_timeout_ms),
+            },
+        )
+        app[DB], app[READ_DB] = pool, reads
+        yield
+        await reads.close()
+    finally:
+        await pool.close()
 
 
 async def _event_log(app: web.Application) -> AsyncIterator[None]:
@@ -65,10 +88,15 @@ async def _event_log(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _tokens(app: web.Application) -> AsyncIterator[None]:
-    store = TokenStore(app[DB])
+    settings = app[SETTINGS]
+    store = TokenStore(
+        app[DB],
+        acquire_timeout=settings.pool_acquire_timeout_s,
+        query_timeout=settings.read_timeout_ms / 1000,
+    )
     await store.setup()
     keeper = TokenKeeper(store, app[WRITER])
-    configured = app[SETTINGS].admin_token  # already trimmed and checked by the settings
+    configured = settings.admin_token  # already trimmed and checked by the settings
     generated = await keeper.ensure_admin(None if configured is None else configured.get_secret_value())
     if generated is not None:
         # Shown once; only its hash is kept.
@@ -112,7 +140,9 @@ async def _projectors(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[problems_middleware])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[context_middleware, problems_middleware]
+    )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app.cleanup_ctx.extend([_database, _event_log, _writer, _tokens, _projectors])

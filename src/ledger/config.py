@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     snapshot_every: int = Field(10_000, ge=1)
     max_batch: int = Field(4096, ge=1, le=10_000)
     projector_batch: int = Field(5000, ge=1, le=100_000)
+    read_timeout_ms: int = Field(
+        10_000, ge=1, le=600_000, description="statement timeout of an API read; past it, 503"
+    )
+    read_pool_size: int = Field(8, ge=1, le=200, description="connections of the API reads' own pool")
+    pool_acquire_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="how long a request waits for a pooled connection; past it, 503"
+    )
 
     @field_validator("timezone")
     @classmethod

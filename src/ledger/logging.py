@@ -1,4 +1,9 @@
-"""structlog configured once, for the CLI and the app factory: JSON lines on stderr."""
+"""structlog configured once, for the CLI and the app factory: JSON lines on stderr.
+
+Context bound with ``structlog.contextvars`` (a request's id, principal and command) is
+merged into every line logged in that context. aiohttp's own warnings and errors (it logs
+through the standard library) become lines of the same stream; a client's malformed HTTP,
+which aiohttp answers with a 400 itself, is one line, never a traceback."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import sys
 from typing import TextIO, cast
 
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 
 
 class _Stderr(io.TextIOBase):
@@ -22,7 +28,29 @@ class _Stderr(io.TextIOBase):
         sys.stderr.flush()
 
 
+class _AiohttpLines(logging.Handler):
+    """aiohttp's standard-library records, as structlog lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        logger = structlog.get_logger(record.name)
+        if isinstance(error, HttpProcessingError) and error.code < 500:
+            # The client's fault, answered already: what it sent wrong is all an operator needs.
+            logger.warning(record.getMessage(), error=f"{error.code}: {error.message}")
+        else:
+            logger.log(record.levelno, record.getMessage(), exc_info=record.exc_info or False)
+
+
+def _route_aiohttp() -> None:
+    aiohttp_log = logging.getLogger("aiohttp")
+    if not any(isinstance(h, _AiohttpLines) for h in aiohttp_log.handlers):
+        aiohttp_log.addHandler(_AiohttpLines())
+    aiohttp_log.setLevel(logging.WARNING)  # its access log is left out: the app writes its own
+    aiohttp_log.propagate = False
+
+
 def configure_logging(level: str = "info") -> None:
+    _route_aiohttp()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -34,5 +62,7 @@ def configure_logging(level: str = "info") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         # A text stream in all but its static type, which structlog spells ``TextIO``.
         logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _Stderr())),
-        cache_logger_on_first_use=True,
+        # Assembled at each use (a few microseconds), never cached: a cached logger keeps the
+        # processors it first saw, and structlog.testing.capture_logs would miss its lines.
+        cache_logger_on_first_use=False,
     )

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeAlias
 
@@ -30,6 +31,50 @@ from schemas import Event
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 """A connection as a projection is handed one: plain, or borrowed from a pool."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot answer now; asking again later may work (HTTP answers 503).
+
+    Raised ``from`` the driver's error wherever the engine meets the database, so the layers
+    above see one error whatever the cause: the server unreachable, refusing connections or
+    shutting down, the connection lost, a statement timeout, a pool with no connection free
+    in time, or a read model's tables dropped under a reader by an online rebuild."""
+
+    retry_after = 1
+
+
+_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,  # class 08: refused, failed, or gone
+    asyncpg.OperatorInterventionError,  # class 57: statement timeout, admin or crash shutdown, starting up
+    asyncpg.InsufficientResourcesError,  # class 53: too many connections, out of memory, disk full
+    asyncpg.UndefinedTableError,  # a replaced read model's tables dropped under a reader
+    asyncpg.InvalidSchemaNameError,  # ... or its whole schema
+    asyncpg.InvalidCachedStatementError,  # a table changed under a prepared statement
+    asyncpg.exceptions.OutdatedSchemaCacheError,
+    asyncpg.InterfaceError,  # the connection closed under the query
+    OSError,  # refused or reset sockets; TimeoutError, a pool acquire that timed out, is one
+)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot answer now (rather than a defect or bad input).
+
+    asyncpg's client-side ``DataError`` (an argument its column type cannot hold) is an
+    ``InterfaceError`` and a ``ValueError``: a defect in what was asked, never unavailability."""
+    return isinstance(error, _UNAVAILABLE) and not isinstance(error, ValueError)
+
+
+@contextmanager
+def unavailable_as(what: str) -> Iterator[None]:
+    """Translate the driver's unavailability errors raised inside into ``DatabaseUnavailable``."""
+    try:
+        yield
+    except Exception as e:
+        if is_unavailable(e):
+            reason = str(e) or ("no connection or answer in time" if isinstance(e, TimeoutError) else "")
+            raise DatabaseUnavailable(f"{what}: {type(e).__name__}: {reason}".rstrip(": ")) from e
+        raise
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import asyncpg
+import structlog
 from aiohttp import web
 
 from ledger.http.problems import Problem
+from ledger.store import unavailable_as
 from schemas.access import SCOPES as SCOPES  # re-exported: the scopes a token can carry
 
 SCHEMA = "ledger_auth"
@@ -54,8 +56,12 @@ def new_token() -> str:
 
 
 class TokenStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, acquire_timeout: float = 5.0, query_timeout: float = 5.0
+    ) -> None:
         self._pool = pool
+        self._acquire_timeout = acquire_timeout
+        self._query_timeout = query_timeout
         self._cache: dict[str, tuple[Principal | None, float]] = {}
 
     async def setup(self) -> None:
@@ -67,10 +73,14 @@ class TokenStore:
         cached = self._cache.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        async with self._pool.acquire() as conn:
-            row = await conn.fetchrow(
-                f"SELECT principal, scopes FROM {SCHEMA}.tokens WHERE token_sha256 = $1", key
-            )
+        # Every request asks this: bounded, and a database that cannot answer is a 503.
+        with unavailable_as("authenticating"):
+            async with self._pool.acquire(timeout=self._acquire_timeout) as conn:
+                row = await conn.fetchrow(
+                    f"SELECT principal, scopes FROM {SCHEMA}.tokens WHERE token_sha256 = $1",
+                    key,
+                    timeout=self._query_timeout,
+                )
         principal = None if row is None else Principal(row["principal"], frozenset(row["scopes"]))
         if len(self._cache) > 10_000:
             self._cache.clear()
@@ -126,4 +136,5 @@ async def authenticate(request: web.Request) -> Principal:
     principal = await request.app[TOKENS].authenticate(token.strip())
     if principal is None:
         raise Problem(401, "invalid-token", "the token is unknown or revoked")
+    structlog.contextvars.bind_contextvars(principal=principal.name)
     return principal

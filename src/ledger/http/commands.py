@@ -3,6 +3,10 @@
 A body goes through four gates before it reaches the writer, each with its own status:
 size (413), media type (415), JSON read exactly, decimals included (400), and the command's
 schema (422). Then scope (403), and the writer decides (201, 409 or 503).
+
+Every command answered is counted in ``ledger_commands`` by name and outcome (``accepted``,
+``rejected`` for a business rule's 409, ``invalid`` for any other 4xx, ``unavailable`` for a
+503), each item of a batch on its own; the request's log context carries the ``command``.
 """
 
 from __future__ import annotations
@@ -12,14 +16,15 @@ import re
 from typing import Any
 
 import orjson
+import structlog
 from aiohttp import web
 
 from ledger.http.auth import Principal, authenticate
-from ledger.http.keys import WRITER
+from ledger.http.keys import METRICS, WRITER
 from ledger.http.problems import Problem, problem_for
 from ledger.http.responses import json_response
 from ledger.writer import CommandRequest, CommandResult, WriterUnavailable
-from schemas import command_class, loads, parse_command
+from schemas import COMMANDS, command_class, loads, parse_command
 
 MAX_BATCH_ITEMS = 1000
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
@@ -86,11 +91,42 @@ def _prepare(
     return CommandRequest(name, command, principal.name, as_sent, idempotency_key, correlation_id)
 
 
+def outcome(status: int) -> str:
+    """How a command's answer is counted."""
+    if status < 300:
+        return "accepted"
+    if status == 409:
+        return "rejected"
+    if status == 503:
+        return "unavailable"
+    return "invalid" if status < 500 else "failed"
+
+
+def _known(name: object) -> str:
+    """The name a command is counted and logged under: names nobody can register are one."""
+    return name if isinstance(name, str) and name in COMMANDS else "unknown"
+
+
+def _count(request: web.Request, name: object, status: int) -> None:
+    request.app[METRICS].commands.labels(command=_known(name), outcome=outcome(status)).inc()
+
+
 async def post_command(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    structlog.contextvars.bind_contextvars(command=_known(name))
+    try:
+        response = await _decide_one(request, name)
+    except Exception as error:
+        _count(request, name, int(problem_for(error)[0]["status"]))
+        raise
+    _count(request, name, response.status)
+    return response
+
+
+async def _decide_one(request: web.Request, name: str) -> web.Response:
     principal = await authenticate(request)
     idempotency_key = _idempotency_key(request.headers.get("Idempotency-Key"))
     correlation_id = _correlation_id(request)
-    name = request.match_info["name"]
     command_class(name)  # an unknown command is a 404 before the body is read
     body = await read_json(request)
     command = _prepare(principal, name, body, idempotency_key, correlation_id)
@@ -99,6 +135,7 @@ async def post_command(request: web.Request) -> web.Response:
 
 
 async def post_batch(request: web.Request) -> web.Response:
+    structlog.contextvars.bind_contextvars(command="batch")
     principal = await authenticate(request)
     correlation_id = _correlation_id(request)
     items = await read_json(request)
@@ -119,13 +156,15 @@ async def post_batch(request: web.Request) -> web.Response:
     except WriterUnavailable as e:  # each command answers for itself, as it would alone
         outcomes = iter([e] * len(requests))
     results = []
-    for p in prepared:
-        outcome = next(outcomes) if isinstance(p, CommandRequest) else p
-        if isinstance(outcome, CommandResult):
-            results.append({"status": 201, "body": outcome.body()})
+    for item, p in zip(items, prepared, strict=True):
+        answer = next(outcomes) if isinstance(p, CommandRequest) else p
+        if isinstance(answer, CommandResult):
+            status, body = 201, answer.body()
         else:
-            body, _ = problem_for(outcome)
-            results.append({"status": int(body["status"]), "body": body})
+            body, _ = problem_for(answer)
+            status = int(body["status"])
+        results.append({"status": status, "body": body})
+        _count(request, item.get("name") if isinstance(item, dict) else None, status)
     return json_response({"results": results}, 207)
 
 

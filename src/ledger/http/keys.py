@@ -14,6 +14,9 @@ from ledger.writer import Writer
 SETTINGS = web.AppKey("settings", Settings)
 DSN = web.AppKey("dsn", str)
 DB = web.AppKey("db", asyncpg.Pool)
+READ_DB = web.AppKey("read_db", asyncpg.Pool)
+"""API reads' own pool, with a statement timeout: slow reads wait for each other, never
+for authentication, the writer's snapshots or the projectors, which keep ``DB``."""
 LOG = web.AppKey("log", EventLog)
 WRITER = web.AppKey("writer", Writer)
 RUNTIME = web.AppKey("projectors", ProjectorRuntime)

@@ -9,9 +9,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ledger.http import openapi
 from ledger.http.auth import authenticate
-from ledger.http.keys import LOG, METRICS, RUNTIME, WRITER
+from ledger.http.keys import LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
 from ledger.http.responses import json_response
 from ledger.log import LogError
+from ledger.store import DatabaseUnavailable, is_unavailable, unavailable_as
 from ledger.writer.service import Status
 
 
@@ -20,15 +21,25 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready: the log and database answer, this writer is active, projectors have caught up."""
+    """Ready: the log and database answer, this writer is active, projectors have caught up.
+
+    A check that fails is named in the 503 body, never raised."""
     writer = request.app[WRITER]
     runtime = request.app[RUNTIME]
     checks: dict[str, object] = {"writer": writer.status.value}
     ready = writer.status is Status.ACTIVE
     try:
         checks["log_position"] = (await request.app[LOG].end_position()).token()
-    except LogError as e:
-        checks["log"] = str(e)
+    except Exception as e:
+        if not isinstance(e, LogError) and not is_unavailable(e):
+            raise
+        checks["log"] = str(e) or type(e).__name__
+        ready = False
+    try:
+        await _database_answers(request.app)
+        checks["database"] = "ok"
+    except DatabaseUnavailable as e:
+        checks["database"] = str(e)
         ready = False
     if writer.problem:
         checks["writer_problem"] = writer.problem
@@ -37,6 +48,12 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response(
         {"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503
     )
+
+
+async def _database_answers(app: web.Application) -> None:
+    with unavailable_as("database"):
+        async with app[READ_DB].acquire(timeout=app[SETTINGS].pool_acquire_timeout_s) as conn:
+            await conn.fetchval("SELECT 1")
 
 
 async def projections_status(request: web.Request) -> web.Response:

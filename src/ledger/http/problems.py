@@ -1,7 +1,9 @@
 """RFC 9457 problem details, and the one middleware that turns every error into one.
 
 Each layer raises its own errors; they are mapped here, once. Nothing leaves as a bare 500:
-even a defect answers problem+json (and is logged with its traceback).
+even a defect answers problem+json (and is logged with its traceback). The database's
+unavailability is translated where the engine meets it (``DatabaseUnavailable``); a driver
+error that says the same but escaped translation still answers 503 here, and is logged.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import ValidationError
 
 from handlers.errors import DomainError
 from ledger.log import InvalidPosition, LogError
+from ledger.store import DatabaseUnavailable, is_unavailable
 from ledger.writer import WriterUnavailable
 from schemas import MalformedJSON, UnknownCommand
 
@@ -103,6 +106,15 @@ def problem_for(error: BaseException) -> tuple[dict[str, Any], dict[str, str] | 
         case WriterUnavailable():
             headers = {"Retry-After": str(error.retry_after)}
             return problem_body(503, "unavailable", error.detail), headers
+        case DatabaseUnavailable():
+            headers = {"Retry-After": str(error.retry_after)}
+            return problem_body(503, "unavailable", f"the database is unavailable: {error}"), headers
+        case web.RequestPayloadError():
+            detail = "the body cannot be read: it is not what its Content-Encoding or framing says"
+            return problem_body(400, "unreadable-body", detail), None
+        case _ if is_unavailable(error) and not isinstance(error, OSError):
+            detail = f"the database is unavailable: {type(error).__name__}"
+            return problem_body(503, "unavailable", detail), {"Retry-After": "1"}
         case LogError() | OSError():
             return problem_body(503, "unavailable", f"the log or database is unavailable: {error}"), {
                 "Retry-After": "1"
@@ -118,6 +130,9 @@ def problem_for(error: BaseException) -> tuple[dict[str, Any], dict[str, str] | 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+_EXPECTED_5XX: Final = (Problem, WriterUnavailable, LogError, OSError, DatabaseUnavailable)
+
+
 @web.middleware
 async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -131,6 +146,21 @@ async def problems_middleware(request: web.Request, handler: Handler) -> web.Str
         except Exception:  # a defect in the mapping itself still answers problem+json
             body = dict(_INTERNAL)
             response = problem_response(body)
-        if body["status"] >= 500 and not isinstance(error, (Problem, WriterUnavailable, LogError, OSError)):
-            log.exception("request_failed", method=request.method, path=request.path)
+        _after(request, error, body, response)
         return response
+
+
+def _after(request: web.Request, error: Exception, body: dict[str, Any], response: web.Response) -> None:
+    """Log what an operator must see, and end a connection whose request stream is broken."""
+    if isinstance(error, web.RequestPayloadError):
+        # The rest of the body cannot be read: marking it ended keeps the server from draining
+        # it (and failing again) after the answer, and the connection closes with the answer.
+        request.content.feed_eof()
+        response.force_close()
+    if isinstance(error, DatabaseUnavailable):
+        log.warning("database_unavailable", method=request.method, path=request.path, error=str(error))
+    elif body["status"] >= 500 and not isinstance(error, _EXPECTED_5XX):
+        if is_unavailable(error):
+            log.warning("database_error_untranslated", path=request.path, error=repr(error))
+        else:
+            log.exception("request_failed", method=request.method, path=request.path)

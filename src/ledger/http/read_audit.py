@@ -7,12 +7,14 @@ import re
 from aiohttp import web
 
 from ledger.http.problems import Problem
+from ledger.http.query import whole
 from ledger.http.reads import page, reading
 from projections import audit
 
 # A category, then ids or (in a sales target's key) free text: printable, so never a control
 # character or a lone surrogate, which could not reach the database. Send it URL-encoded.
-_STREAM = re.compile(r"[a-z]+:[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,1000}")
+_STREAM = re.compile(r"[a-z]{1,32}:[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{1,1000}")
+_VERSION = whole(1, 2**31 - 1)  # the audit table's integer column
 
 
 async def stream_events(request: web.Request) -> web.Response:
@@ -21,8 +23,8 @@ async def stream_events(request: web.Request) -> web.Response:
         raise Problem(404, "unknown-stream", f"no stream {stream!r}")
     async with reading(request, "audit", scope="audit") as scope:
         limit = scope.query.limit()
-        cursor = scope.query.cursor()
-        after = int(cursor[0]) if cursor and isinstance(cursor[0], int) else 0
+        cursor = scope.query.cursor(_VERSION)
+        after = 0 if cursor is None else cursor[0]
         events = await audit.stream_events(
             scope.conn, scope.schema, stream, after_version=after, limit=limit + 1
         )

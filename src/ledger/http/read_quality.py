@@ -12,14 +12,13 @@ share and a chart's centre line are properties of the whole selection. ``from`` 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from aiohttp import web
 
 from ledger.http.keys import SETTINGS
-from ledger.http.problems import Problem
-from ledger.http.reads import Query, reading
+from ledger.http.query import Query, invalid
+from ledger.http.reads import reading
 from projections import quality
 from projections.quality.queries import Bucket, ChartSubgroup
 
@@ -28,29 +27,10 @@ _BUCKETS = ("day", "week", "month")
 _SUBGROUPS = ("inspection", "day", "week")
 
 
-def _invalid(name: str, msg: str) -> Problem:
-    return Problem(
-        422,
-        "validation-failed",
-        f"query parameter {name!r}: {msg}",
-        errors=[{"loc": ["query", name], "msg": msg}],
-    )
-
-
-def _instant(query: Query, name: str) -> datetime | None:
-    moment = query.time(name)
-    if moment is None:
-        return None
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as e:
-        raise _invalid(name, "a time within the years 1 to 9999 in UTC") from e
-
-
 def _filters(query: Query, *, by_supplier_and_stage: bool = True) -> quality.Filters:
-    start, end = _instant(query, "from"), _instant(query, "to")
+    start, end = query.time("from"), query.time("to")
     if start is not None and end is not None and end <= start:
-        raise _invalid("to", "must be after from")
+        raise invalid("to", "must be after from")
     return quality.Filters(
         sku=query.text("sku"),
         supplier_id=query.text("supplier_id") if by_supplier_and_stage else None,

@@ -12,15 +12,14 @@ import dataclasses
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, get_args
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ledger.http.keys import SETTINGS
-from ledger.http.problems import Problem
-from ledger.http.reads import Query, reading
+from ledger.http.query import Query, invalid
+from ledger.http.reads import reading
 from projections import sales
 from schemas.sales import SalesChannel
+from schemas.types import EARLIEST_TIME, LATEST_TIME
 
 DEFAULT_DAYS: Final = 30
 MAX_DAYS: Final = 3660
@@ -28,72 +27,50 @@ _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CHANNELS: Final = get_args(SalesChannel)
 
 
-def _bad(name: str, msg: str) -> Problem:
-    return Problem(
-        422,
-        "validation-failed",
-        f"query parameter {name!r}: {msg}",
-        errors=[{"loc": ["query", name], "msg": msg}],
-    )
-
-
-def _period(query: Query, zone: ZoneInfo) -> sales.Period:
+def _period(query: Query) -> sales.Period:
     name = query.text("period", pattern=None)
     if name is None:
-        raise _bad("period", "required: a month (2026-11), a quarter (2026-Q4) or a year (2026)")
+        raise invalid("period", "required: a month (2026-11), a quarter (2026-Q4) or a year (2026)")
     try:
-        start, end = sales.period_span(name, zone)
+        start, end = sales.period_span(name, query.zone)
     except ValueError as e:
-        raise _bad("period", str(e)) from e
+        raise invalid("period", str(e)) from e
+    if start < EARLIEST_TIME or end > LATEST_TIME:
+        raise invalid("period", f"a period from {EARLIEST_TIME.year} up to {LATEST_TIME.year - 1}")
     return sales.Period(name, start, end)
 
 
-def _as_of(query: Query) -> datetime:
-    moment = query.time("as_of")
-    if moment is None:
-        return datetime.now(UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as e:
-        raise _bad("as_of", "out of range") from e
-
-
 async def attainment(request: web.Request) -> web.Response:
-    zone = ZoneInfo(request.app[SETTINGS].timezone)
     async with reading(request, "sales") as scope:
         query = scope.query
-        period = _period(query, zone)
+        period = _period(query)
         dimension = query.choice("dimension", sales.DIMENSIONS, "total") or "total"
         basis = query.choice("basis", sales.BASES, "shipped") or "shipped"
-        as_of = _as_of(query)
+        as_of = query.time("as_of") or datetime.now(UTC)
         items = await sales.attainment_of(
             scope.conn, scope.schema, period=period, dimension=dimension, basis=basis, as_of=as_of
         )
         return scope.json({"items": [dataclasses.asdict(item) for item in items], "cursor": None})
 
 
-def _day(query: Query, name: str, zone: ZoneInfo, *, ceiling: bool) -> date | None:
+def _day(query: Query, name: str, *, ceiling: bool) -> date | None:
     """A date names a business day; a time names the business day it falls in (with
     ``ceiling``: the next day, unless the time is its own day's midnight)."""
-    raw = query.text(name, pattern=None)
-    if raw is None:
+    moment = query.time(name)  # checks either spelling, and the business window
+    if moment is None:
         return None
-    try:
-        if _DATE.fullmatch(raw):
-            return date.fromisoformat(raw)
-        moment = query.time(name)
-        if moment is None:
-            return None
-        local = moment.astimezone(zone)
-        return local.date() + timedelta(days=1 if ceiling and local.time() != time(0) else 0)
-    except (ValueError, OverflowError) as e:
-        raise _bad(name, "a date (2026-11-02) or an RFC 3339 time, within range") from e
+    raw = query.raw(name) or ""
+    if _DATE.fullmatch(raw):
+        return date.fromisoformat(raw)
+    local = moment.astimezone(query.zone)
+    return local.date() + timedelta(days=1 if ceiling and local.time() != time(0) else 0)
 
 
-def _days(query: Query, zone: ZoneInfo) -> sales.Days:
+def _days(query: Query) -> sales.Days:
     """The business days [from, to); by default the 30 days up to and including today."""
-    start = _day(query, "from", zone, ceiling=False)
-    end = _day(query, "to", zone, ceiling=True)
+    zone = query.zone
+    start = _day(query, "from", ceiling=False)
+    end = _day(query, "to", ceiling=True)
     window = timedelta(days=DEFAULT_DAYS)
     try:
         if start is None:
@@ -105,14 +82,13 @@ def _days(query: Query, zone: ZoneInfo) -> sales.Days:
             raise ValueError(f"at most {MAX_DAYS} days")
         return sales.business_days(start, end, zone)
     except (ValueError, OverflowError) as e:
-        raise _bad("to", f"{e}: [from, to) must span 0 to {MAX_DAYS} days") from e
+        raise invalid("to", f"{e}: [from, to) must span 0 to {MAX_DAYS} days") from e
 
 
 async def daily(request: web.Request) -> web.Response:
-    zone = ZoneInfo(request.app[SETTINGS].timezone)
     async with reading(request, "sales") as scope:
         query = scope.query
-        days = _days(query, zone)
+        days = _days(query)
         channel = query.choice("channel", _CHANNELS)
         team_id = query.text("team_id")
         rows = await sales.daily(scope.conn, scope.schema, days=days, channel=channel, team_id=team_id)

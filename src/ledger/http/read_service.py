@@ -7,17 +7,14 @@ against the SLA hours of the settings (``LEDGER_SLA_HOURS``), read at query time
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from ledger.http.keys import SETTINGS
-from ledger.http.problems import Problem
-from ledger.http.reads import Query, page, reading
+from ledger.http.query import Query, identifier, instant, invalid
+from ledger.http.reads import page, reading
 from projections import service
-
-_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _as_of(query: Query) -> datetime:
@@ -26,18 +23,8 @@ def _as_of(query: Query) -> datetime:
 
 def _after(query: Query) -> tuple[datetime, str] | None:
     """The (filed_at, complaint_id) the previous page ended on."""
-    cursor = query.cursor()
-    if cursor is None:
-        return None
-    try:
-        filed_at, complaint_id = cursor
-        moment = datetime.fromisoformat(filed_at)
-        if moment.tzinfo is None or not _ID.fullmatch(complaint_id):
-            raise ValueError("not a complaint cursor")
-        moment = moment.astimezone(UTC)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise Problem(400, "invalid-cursor", "the cursor is not one this ledger issued") from e
-    return moment, complaint_id
+    cursor = query.cursor(instant, identifier)
+    return None if cursor is None else (cursor[0], cursor[1])
 
 
 async def list_complaints(request: web.Request) -> web.Response:
@@ -66,12 +53,7 @@ async def complaint_summary(request: web.Request) -> web.Response:
         query = scope.query
         filed_from, filed_to, as_of = query.time("from"), query.time("to"), _as_of(query)
         if filed_from is not None and filed_to is not None and filed_to < filed_from:
-            raise Problem(
-                422,
-                "validation-failed",
-                "query parameter 'to': must not be before 'from'",
-                errors=[{"loc": ["query", "to"], "msg": "must not be before 'from'"}],
-            )
+            raise invalid("to", "must not be before 'from'")
         items = await service.summary(
             scope.conn,
             scope.schema,
