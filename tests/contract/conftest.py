@@ -6,7 +6,7 @@ The same test module runs against every harness here, so both backends keep one 
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -19,6 +19,7 @@ from ledger.log.kafka import KafkaLog
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
 from tests.support.faultproxy import FaultProxy, Predicate, contains, kafka_api
+from tests.support.kafka_topics import delete_log_topics
 
 PARTITIONS = 2
 
@@ -38,6 +39,7 @@ class Harness:
     proxy: FaultProxy | None
     lose_append_reply: Predicate
     poison: Callable[[Envelope], Envelope]
+    drop: Callable[[str], Awaitable[None]]  # delete the log of a prefix, so the next one there is new
     logs: list[EventLog] = field(default_factory=list)
 
     async def log(self, prefix: str, *, through_proxy: bool = False) -> EventLog:
@@ -70,6 +72,14 @@ def _pg_harness(dsn: str) -> Harness:
     def build(prefix: str, through_proxy: bool) -> EventLog:
         return PostgresLog(proxied if through_proxy else dsn, Topology(prefix, PARTITIONS), timeout=5)
 
+    async def drop(prefix: str) -> None:
+        log = PostgresLog(dsn, Topology(prefix, PARTITIONS), timeout=5)
+        await log.start()
+        try:
+            await log.discard()
+        finally:
+            await log.close()
+
     return Harness(
         name="postgres",
         build=build,
@@ -77,6 +87,7 @@ def _pg_harness(dsn: str) -> Harness:
         lose_append_reply=contains(b"COMMIT"),
         # jsonb refuses NUL: the last event of a batch fails after the others were written
         poison=lambda e: replace(e, stream=e.stream + "\x00").sealed(),
+        drop=drop,
     )
 
 
@@ -100,6 +111,7 @@ def _kafka_harness(bootstrap: str, cluster: Any) -> Harness:
         lose_append_reply=kafka_api(0),
         # over the producer's request size: the earlier sends of the transaction are aborted
         poison=lambda e: replace(e, data={"blob": "x" * (9 << 20)}).sealed(),
+        drop=lambda prefix: delete_log_topics(bootstrap, prefix),
     )
 
 
