@@ -1,4 +1,5 @@
-"""Deleting a Kafka log's topics, so that a test can make a fresh log under the same prefix."""
+"""Deleting a log, so that a test can make a fresh log under the same prefix (as an operator
+would before ``ledger import``): on Kafka its topics, on PostgreSQL its rows."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import asyncio
 import time
 
 from aiokafka.admin import AIOKafkaAdminClient
+
+from ledger.log import EventLog
+from ledger.log.kafka import KafkaLog
+from ledger.log.postgres import PostgresLog
 
 
 async def delete_log_topics(bootstrap: str, prefix: str, *, timeout: float = 30.0) -> None:
@@ -27,3 +32,12 @@ async def delete_log_topics(bootstrap: str, prefix: str, *, timeout: float = 30.
             await asyncio.sleep(0.2)
     finally:
         await admin.close()
+
+
+async def drop_log(log: EventLog, prefix: str) -> None:
+    """Delete the log ``log`` (named ``prefix``): the next one started there is a new log."""
+    if isinstance(log, PostgresLog):
+        await log.discard()
+    else:
+        assert isinstance(log, KafkaLog)
+        await delete_log_topics(log.bootstrap, prefix)
