@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 import structlog
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from ledger.app import create_app
 from ledger.cli import main
@@ -26,7 +26,7 @@ from ledger.demo.runner import submit_all
 from ledger.http import rebuild
 from ledger.http.keys import RUNTIME, WRITER
 
-from .conftest import ADMIN_TOKEN, Api, settings_for
+from .conftest import ADMIN_TOKEN, Api, serve, settings_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["postgres"])]
 
@@ -44,8 +44,7 @@ async def start_app(backend: str, request: pytest.FixtureRequest, prefix: str) -
     async def start() -> Api:
         app = create_app(settings_for(backend, request, prefix, projector_batch=50))
         app[rebuild.REBUILDS].grace = 0.5
-        client: TestClient[Any, Any] = TestClient(TestServer(app))
-        await client.start_server()
+        client = await serve(app)
         clients.append(client)
         return Api(client, ADMIN_TOKEN)
 
