@@ -25,6 +25,7 @@ from ledger.demo import generate
 from ledger.demo.runner import submit_all
 from ledger.http import rebuild
 from ledger.http.keys import RUNTIME, WRITER
+from ledger.writer.service import Status
 
 from .conftest import ADMIN_TOKEN, Api, serve, settings_for
 
@@ -159,6 +160,7 @@ async def test_rebuild_swaps_in_while_reads_keep_answering_and_the_server_keeps_
         structlog.reset_defaults()
 
     restarted = await start_app()  # a second server on the same log reads the swapped-in tables
+    assert restarted.client.app[WRITER].status is Status.STANDBY  # while the first one writes
     assert restarted.client.app[RUNTIME].read_schema("inventory") == started["schema"]
     refused = await restarted.client.post("/v1/projections/inventory/rebuild", headers=api.headers())
     assert refused.status == 409  # two servers follow inventory now
