@@ -14,16 +14,16 @@ import pytest
 
 from handlers import DomainError, decide, evolve
 from ledger.writer.results import CommandResult, WrittenEvent
-from ledger.writer.service import _WriterState
 from ledger.writer.snapshots import model_version, unpickle, versioned_modules
+from ledger.writer.state import WriterState
 from tests.support.history import company_history
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def a_company_state() -> _WriterState:
+def a_company_state() -> WriterState:
     """The writer's state after a quarter of the demo company, with remembered idempotency keys."""
-    state = _WriterState()
+    state = WriterState()
     now = datetime(2026, 11, 20, tzinfo=UTC)
     for i, request in enumerate(company_history(days=90, seed=7)):
         command = request.command
@@ -60,7 +60,7 @@ def test_every_module_whose_classes_a_snapshot_holds_is_versioned() -> None:
     recording = _Recording(blob)
     recording.load()
     first_party = {m for m in recording.modules if m.split(".")[0] in ("ledger", "handlers", "schemas")}
-    assert first_party >= {"ledger.writer.service", "ledger.writer.results", "handlers.model"}
+    assert first_party >= {"ledger.writer.state", "ledger.writer.results", "handlers.model"}
     assert first_party <= versioned_modules()
     assert all(m.split(".")[0] in sys.stdlib_module_names for m in recording.modules - first_party)
     assert pickle.dumps(unpickle(blob), pickle.HIGHEST_PROTOCOL) == blob  # the guarded load refuses none

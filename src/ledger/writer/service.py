@@ -18,26 +18,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import structlog
 
 from handlers import DomainError, WriteModel, decide, evolve
-from handlers.journal import Table
 from ledger.envelope import Envelope
-from ledger.ids import new_hex, new_uuid
+from ledger.ids import new_uuid
 from ledger.log import EventLog, LogError, LogWriter, Position, Record, WriterFenced
 from ledger.memory import freeze_survivors
 from ledger.metrics import Metrics
 from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
-from ledger.writer.idempotency import IdempotencyIndex, Key, command_digest
 from ledger.writer.lease import WriterLease
+from ledger.writer.requests import CommandRequest, Pending, command_id, earlier_with_key, fail, outcome
 from ledger.writer.results import CommandResult, WrittenEvent
 from ledger.writer.snapshots import Snapshot, SnapshotStore
-from schemas import Command, Event, parse_event
+from ledger.writer.state import Status, WriterState, apply_record
+from schemas import Command, Event
+
+__all__ = ["CommandRequest", "Status", "Writer"]
 
 log = structlog.get_logger("ledger.writer")
 
@@ -46,71 +46,9 @@ _FIRST_RETRY = 0.2  # seconds before recovery is tried again, doubled up to the 
 _LAST_RETRY = 5.0
 
 
-class Status(StrEnum):
-    STARTING = "starting"
-    STANDBY = "standby"  # another process holds the log's writer lease; this one waits for it
-    ACTIVE = "active"
-    UNAVAILABLE = "unavailable"  # the log failed; reconnecting in the background
-    FENCED = "fenced"  # another writer took over; this one never writes again
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True, slots=True)
-class CommandRequest:
-    """A command as the HTTP layer hands it over: parsed, with who sent it and how."""
-
-    name: str
-    command: Command
-    actor: str
-    body: object = None  # as sent, for the idempotency digest
-    idempotency_key: str | None = None
-    correlation_id: str | None = None
-
-
-def _command_id(request: CommandRequest) -> str:
-    """A digest of the key and body when keyed (so a repeat is recognised), else a fresh id."""
-    if request.idempotency_key is not None:
-        return command_digest(request.actor, request.idempotency_key, request.name, request.body)
-    return f"cmd-{new_hex()}"
-
-
-def _outcome(future: asyncio.Future[CommandResult]) -> CommandResult | BaseException:
-    error = future.exception()
-    return future.result() if error is None else error
-
-
-def _new_future() -> asyncio.Future[CommandResult]:
-    future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
-    # A caller that went away (client disconnect) leaves its outcome unread; read it here.
-    future.add_done_callback(lambda f: f.cancelled() or f.exception())
-    return future
-
-
-@dataclass(slots=True)
-class _Pending:
-    request: CommandRequest
-    command_id: str
-    future: asyncio.Future[CommandResult] = field(default_factory=_new_future)
-
-    @property
-    def key(self) -> Key | None:
-        r = self.request
-        return None if r.idempotency_key is None else (r.actor, r.idempotency_key)
-
-
-@dataclass
-class _WriterState:
-    """Everything a snapshot holds: the model, each stream's head, the idempotency keys."""
-
-    model: WriteModel = field(default_factory=WriteModel)
-    heads: Table[str, tuple[int, str]] = field(init=False)
-    idempotency: IdempotencyIndex = field(default_factory=IdempotencyIndex)
-
-    def __post_init__(self) -> None:
-        self.heads = Table(self.model.journal)
-
-
 class Writer:
+    """The log's writer: one active at a time (see the module docstring)."""
+
     def __init__(
         self,
         log: EventLog,
@@ -131,8 +69,8 @@ class Writer:
         self._max_batch = max_batch
         self._snapshot_every = snapshot_every
         self._metrics = metrics or Metrics()
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
-        self._state = _WriterState()
+        self._queue: asyncio.Queue[Pending | None] = asyncio.Queue()
+        self._state = WriterState()
         self._handle: LogWriter | None = None
         self._position = Position.empty()
         self._events = 0
@@ -212,7 +150,7 @@ class Writer:
     async def submit(self, request: CommandRequest) -> CommandResult:
         """Queue a command and wait until its events are durable (or it is refused)."""
         self._require_active()
-        pending = _Pending(request, _command_id(request))
+        pending = Pending(request, command_id(request))
         self._queue.put_nowait(pending)
         return await asyncio.shield(pending.future)
 
@@ -223,12 +161,12 @@ class Writer:
         commands a second, the per-command task and shield cost more than deciding does.
         """
         self._require_active()
-        pendings = [_Pending(request, _command_id(request)) for request in requests]
+        pendings = [Pending(request, command_id(request)) for request in requests]
         for pending in pendings:
             self._queue.put_nowait(pending)
         if pendings:
             await asyncio.wait([p.future for p in pendings])
-        return [_outcome(p.future) for p in pendings]
+        return [outcome(p.future) for p in pendings]
 
     def _require_active(self) -> None:
         if self.status is not Status.ACTIVE:
@@ -253,7 +191,7 @@ class Writer:
             # The snapshot loaded, yet the log's tail does not apply to it: it is not to be trusted.
             reason = f"the log's tail fails on it: {e!r}"
             log.warning("snapshot_ignored", events=snapshot.events, reason=reason)
-            self._state, self._position = _WriterState(), Position.empty()
+            self._state, self._position = WriterState(), Position.empty()
             self._events = self._events_at_snapshot = 0
             await self._catch_up()
         freeze_survivors()  # the recovered state lives as long as the writer: never rescan it
@@ -290,7 +228,7 @@ class Writer:
                 records = await reader.read(max_records=5000, timeout=0.2)
                 try:
                     for record in records:
-                        self._apply_record(record)
+                        apply_record(self._state, record)
                 except BaseException:
                     journal.rollback()
                     raise
@@ -301,17 +239,6 @@ class Writer:
                     break
         finally:
             await reader.close()
-
-    def _apply_record(self, record: Record) -> None:
-        envelope = record.envelope()
-        evolve(self._state.model, parse_event(envelope.type, envelope.schema_version, envelope.data))
-        self._state.heads[envelope.stream] = (envelope.version, envelope.hash)
-        if envelope.idempotency_key is not None:  # observing an event twice changes nothing
-            written = WrittenEvent.from_record(
-                record, envelope.id, envelope.type, envelope.stream, envelope.version
-            )
-            key = (envelope.actor, envelope.idempotency_key)
-            self._state.idempotency.observe(key, envelope.causation_id, written)
 
     async def _take_over(self) -> None:
         """The standby's wait: take the lease once it is free, then recover from the snapshot."""
@@ -369,7 +296,7 @@ class Writer:
             if last:
                 return
 
-    async def _commit_guarded(self, batch: list[_Pending]) -> None:
+    async def _commit_guarded(self, batch: list[Pending]) -> None:
         """Commit a batch; a defect in doing so fails its callers and leaves the state as it was."""
         try:
             await self._commit(batch)
@@ -377,30 +304,30 @@ class Writer:
             self._state.model.journal.rollback()  # whatever was decided and not committed
             log.error("writer_batch_failed", error=repr(e), commands=len(batch), exc_info=e)
             for pending in batch:
-                _fail(pending, WriterUnavailable(f"the writer failed on this batch: {e!r}"))
+                fail(pending, WriterUnavailable(f"the writer failed on this batch: {e!r}"))
 
-    async def _commit(self, batch: list[_Pending]) -> None:
+    async def _commit(self, batch: list[Pending]) -> None:
         if self.status is not Status.ACTIVE:
             for pending in batch:
-                _fail(pending, WriterUnavailable(f"the writer is {self.status.value}: {self.problem}"))
+                fail(pending, WriterUnavailable(f"the writer is {self.status.value}: {self.problem}"))
             return
         journal = self._state.model.journal
-        decided: list[tuple[_Pending, list[Envelope]]] = []
-        repeats: list[tuple[_Pending, _Pending]] = []
+        decided: list[tuple[Pending, list[Envelope]]] = []
+        repeats: list[tuple[Pending, Pending]] = []
         now = self._clock()
         for pending in batch:
             if pending.future.done() or self._answered_from_index(pending):
                 continue
-            if (first := _earlier_with_key(pending, decided)) is not None:
+            if (first := earlier_with_key(pending, decided)) is not None:
                 repeats.append((pending, first))  # answered once the first is settled
                 continue
             try:
                 decided.append((pending, self._decide(pending, now)))
             except DomainError as e:
-                _fail(pending, e)
+                fail(pending, e)
             except Exception as e:  # a defect in a handler must not take the writer down
                 log.exception("command_failed", command=pending.request.name, command_id=pending.command_id)
-                _fail(pending, e)
+                fail(pending, e)
         envelopes = [e for _, envs in decided for e in envs]
         if not envelopes:
             self._answer_repeats(repeats)
@@ -441,19 +368,19 @@ class Writer:
         """
         return max(self._snapshot_every, len(self._state.heads))
 
-    def _answered_from_index(self, pending: _Pending) -> bool:
+    def _answered_from_index(self, pending: Pending) -> bool:
         """A key used by an earlier batch: answer its first result again, or refuse another body."""
         key = pending.key
         known = None if key is None else self._state.idempotency.get(key)
         if known is None:
             return False
         if known.command_id != pending.command_id:
-            _fail(pending, IdempotencyConflict(_KEY_CONFLICT))
+            fail(pending, IdempotencyConflict(_KEY_CONFLICT))
         else:
             pending.future.set_result(known)
         return True
 
-    def _decide(self, pending: _Pending, now: datetime) -> list[Envelope]:
+    def _decide(self, pending: Pending, now: datetime) -> list[Envelope]:
         """Decide one command and apply its events to the state (journaled, so undoable)."""
         journal = self._state.model.journal
         mark = journal.mark()
@@ -471,7 +398,7 @@ class Writer:
             raise
         return envelopes
 
-    def _seal(self, event: Event, command: Command, pending: _Pending, now: datetime) -> Envelope:
+    def _seal(self, event: Event, command: Command, pending: Pending, now: datetime) -> Envelope:
         stream = event.stream()
         version, prevhash = self._state.heads.get(stream, (0, ""))
         request = pending.request
@@ -495,7 +422,7 @@ class Writer:
         self._state.heads[stream] = (envelope.version, envelope.hash)
         return envelope
 
-    def _settle(self, decided: list[tuple[_Pending, list[Envelope]]], records: list[Record]) -> None:
+    def _settle(self, decided: list[tuple[Pending, list[Envelope]]], records: list[Record]) -> None:
         it = iter(records)
         for pending, envelopes in decided:
             written = tuple(
@@ -508,35 +435,35 @@ class Writer:
                 pending.future.set_result(result)
 
     @staticmethod
-    def _answer_repeats(repeats: list[tuple[_Pending, _Pending]]) -> None:
+    def _answer_repeats(repeats: list[tuple[Pending, Pending]]) -> None:
         for pending, first in repeats:
             if pending.future.done():
                 continue
             if first.command_id != pending.command_id:
-                _fail(pending, IdempotencyConflict(_KEY_CONFLICT))
+                fail(pending, IdempotencyConflict(_KEY_CONFLICT))
             elif not first.future.done():
-                _fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
+                fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
             elif (error := first.future.exception()) is not None:
-                _fail(pending, error)
+                fail(pending, error)
             else:
                 pending.future.set_result(first.future.result())
 
     def _fail_batch(
         self,
-        decided: list[tuple[_Pending, list[Envelope]]],
-        repeats: list[tuple[_Pending, _Pending]],
+        decided: list[tuple[Pending, list[Envelope]]],
+        repeats: list[tuple[Pending, Pending]],
         error: Exception,
     ) -> None:
         for pending, _ in decided:
-            _fail(pending, error)
+            fail(pending, error)
         for pending, _ in repeats:
-            _fail(pending, error)
+            fail(pending, error)
 
     def _fail_queued(self, error: Exception) -> None:
         while not self._queue.empty():
             item = self._queue.get_nowait()
             if item is not None:
-                _fail(item, error)
+                fail(item, error)
 
     def _fence(self, error: Exception) -> None:
         self.status = Status.FENCED
@@ -581,15 +508,3 @@ class Writer:
         await self._snapshot_apart()
         if self._snapshotting is not None:
             await self._snapshotting
-
-
-def _earlier_with_key(pending: _Pending, decided: list[tuple[_Pending, list[Envelope]]]) -> _Pending | None:
-    """The command of this same batch that used the key first, if any."""
-    if pending.key is None:
-        return None
-    return next((earlier for earlier, _ in decided if earlier.key == pending.key), None)
-
-
-def _fail(pending: _Pending, error: BaseException) -> None:
-    if not pending.future.done():
-        pending.future.set_exception(error)
