@@ -45,6 +45,9 @@ class RecordingLog:
     async def close(self) -> None:
         await self.inner.close()
 
+    def identity(self) -> str:
+        return self.inner.identity()
+
     def topic_for(self, stream: str) -> str:
         return self.inner.topic_for(stream)
 

@@ -39,6 +39,7 @@ from ledger.log.factory import build_log
 from ledger.metrics import Metrics
 from ledger.projector import ProjectorRuntime
 from ledger.writer import Writer
+from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
 
 __all__ = ["DB", "LOG", "METRICS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
@@ -107,6 +108,8 @@ async def _tokens(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _writer(app: web.Application) -> AsyncIterator[None]:
+    """The log's writer, behind its lease: while another process writes to this log, this
+    one stands by (commands answer 503) and takes over when the lease comes free."""
     settings = app[SETTINGS]
     snapshots = SnapshotStore(app[DB], settings.topic_prefix)
     await snapshots.setup()
@@ -116,6 +119,7 @@ async def _writer(app: web.Application) -> AsyncIterator[None]:
         max_batch=settings.max_batch,
         snapshot_every=settings.snapshot_every,
         metrics=app[METRICS],
+        lease=WriterLease(app[DSN], settings.topic_prefix, timeout=settings.log_timeout_s),
     )
     await writer.start()
     app[WRITER] = writer

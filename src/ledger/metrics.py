@@ -14,6 +14,12 @@ class Metrics:
             ["command", "outcome"],
             registry=self.registry,
         )
+        self.writer_recovery_failures = Counter(
+            "ledger_writer_recovery_failures",
+            "Failed attempts of the writer to take the lease (lease) or recover the log (recovery), by error",
+            ["step", "error"],
+            registry=self.registry,
+        )
         self.appends = Histogram(
             "ledger_append_seconds",
             "Time to append one group commit to the log",

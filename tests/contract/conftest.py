@@ -5,11 +5,9 @@ The same test module runs against every harness here, so both backends keep one 
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -18,15 +16,18 @@ from ledger.log import EventLog
 from ledger.log.kafka import KafkaLog
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
-from tests.support.faultproxy import FaultProxy, Predicate, contains, kafka_api
+from tests.support.faultproxy import (
+    FaultProxy,
+    Predicate,
+    contains,
+    free_port,
+    kafka_api,
+    postgres_upstream,
+    postgres_via,
+)
+from tests.support.fresh_logs import delete_log_topics
 
 PARTITIONS = 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Harness:
     proxy: FaultProxy | None
     lose_append_reply: Predicate
     poison: Callable[[Envelope], Envelope]
+    drop: Callable[[str], Awaitable[None]]  # delete the log of a prefix, so the next one there is new
     logs: list[EventLog] = field(default_factory=list)
 
     async def log(self, prefix: str, *, through_proxy: bool = False) -> EventLog:
@@ -53,30 +55,29 @@ class Harness:
             await self.proxy.stop()
 
 
-def _pg_upstream(dsn: str) -> tuple[str, int] | str:
-    url = urlparse(dsn)
-    host = parse_qs(url.query).get("host", [url.hostname or "127.0.0.1"])[0]
-    port = url.port or 5432
-    return f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
-
-
 def _pg_harness(dsn: str) -> Harness:
     port = free_port()
-    user = urlparse(dsn).username or "postgres"
-    proxied = (
-        f"postgresql://{user}@127.0.0.1:{port}/{urlparse(dsn).path.lstrip('/') or 'postgres'}?sslmode=disable"
-    )
+    proxied = postgres_via(dsn, port)
 
     def build(prefix: str, through_proxy: bool) -> EventLog:
         return PostgresLog(proxied if through_proxy else dsn, Topology(prefix, PARTITIONS), timeout=5)
 
+    async def drop(prefix: str) -> None:
+        log = PostgresLog(dsn, Topology(prefix, PARTITIONS), timeout=5)
+        await log.start()
+        try:
+            await log.discard()
+        finally:
+            await log.close()
+
     return Harness(
         name="postgres",
         build=build,
-        proxy=FaultProxy(port, _pg_upstream(dsn)),
+        proxy=FaultProxy(port, postgres_upstream(dsn)),
         lose_append_reply=contains(b"COMMIT"),
         # jsonb refuses NUL: the last event of a batch fails after the others were written
         poison=lambda e: replace(e, stream=e.stream + "\x00").sealed(),
+        drop=drop,
     )
 
 
@@ -100,6 +101,7 @@ def _kafka_harness(bootstrap: str, cluster: Any) -> Harness:
         lose_append_reply=kafka_api(0),
         # over the producer's request size: the earlier sends of the transaction are aborted
         poison=lambda e: replace(e, data={"blob": "x" * (9 << 20)}).sealed(),
+        drop=lambda prefix: delete_log_topics(bootstrap, prefix),
     )
 
 

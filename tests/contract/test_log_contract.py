@@ -2,8 +2,8 @@
 
 What the engine relies on: a batch is atomic, a stream's events keep their order, a reader
 can resume from any checkpoint, a tailing reader wakes promptly, a stale writer is fenced,
-position tokens round-trip, a retried append is not recorded twice, and an aborted
-transaction is never read.
+position tokens round-trip, a retried append is not recorded twice, an aborted
+transaction is never read, and a log keeps one identity for its whole life.
 """
 
 from __future__ import annotations
@@ -225,3 +225,30 @@ async def test_an_append_whose_reply_was_lost_is_not_recorded_twice(harness: Har
     ids = [r.envelope().id for r in await read_all(log)]
     assert len(ids) == len(set(ids)), "an event was recorded twice"
     assert len(ids) == 1 + len(batch)
+
+
+async def test_a_log_keeps_its_identity_across_restarts_and_a_fresh_one_gets_another(
+    harness: Harness, prefix: str
+) -> None:
+    first = await harness.log(prefix)
+    identity = first.identity()
+    writer = await first.open_writer()
+    await writer.append(list(StreamFactory().many(STREAMS[:2], 1)))
+    await writer.close()
+    await first.close()
+
+    again = await harness.log(prefix)  # a restart, or another process on the same log
+    assert again.identity() == identity
+    assert (await harness.log(f"{prefix}x")).identity() != identity  # another log beside it
+
+    await again.close()
+    await harness.drop(prefix)
+    fresh = await harness.log(prefix)  # the same name, a new log
+    assert fresh.identity() != identity
+    assert await read_all(fresh, idle=0.3) == []
+    assert (await harness.log(prefix)).identity() == fresh.identity()
+
+
+async def test_two_first_starts_at_once_agree_on_one_identity(harness: Harness, prefix: str) -> None:
+    logs = await asyncio.gather(*(harness.log(prefix) for _ in range(3)))
+    assert len({log.identity() for log in logs}) == 1

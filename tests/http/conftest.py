@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from ledger.app import create_app
 from ledger.config import Settings
+from ledger.http.limits import HANDLER_ARGS, MAX_LINE_SIZE
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 
@@ -48,6 +50,18 @@ class Api:
 AppFactory = Callable[..., Awaitable[Api]]
 
 
+async def serve(app: web.Application) -> TestClient[Any, Any]:
+    """The app served as ``ledger serve`` serves it (its request limits), and a client for it
+    that reads headers as long as the server accepts."""
+    server = TestServer(app)
+    await server.start_server(**HANDLER_ARGS)
+    client: TestClient[Any, Any] = TestClient(
+        server, max_line_size=MAX_LINE_SIZE, max_field_size=MAX_LINE_SIZE
+    )
+    await client.start_server()
+    return client
+
+
 def settings_for(backend: str, request: pytest.FixtureRequest, prefix: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": SecretStr(request.getfixturevalue("pg_dsn")),
@@ -72,9 +86,7 @@ async def make_api(backend: str, request: pytest.FixtureRequest, prefix: str) ->
     clients: list[TestClient[Any, Any]] = []
 
     async def make(**overrides: Any) -> Api:
-        app = create_app(settings_for(backend, request, prefix, **overrides))
-        client: TestClient[Any, Any] = TestClient(TestServer(app))
-        await client.start_server()
+        client = await serve(create_app(settings_for(backend, request, prefix, **overrides)))
         clients.append(client)
         return Api(client, ADMIN_TOKEN)
 
@@ -91,8 +103,6 @@ async def api(make_api: AppFactory) -> Api:
 @pytest.fixture(scope="module", params=["postgres", pytest.param("kafka", marks=pytest.mark.kafka)])
 async def module_api(request: pytest.FixtureRequest) -> AsyncIterator[Api]:
     prefix = f"t{uuid.uuid4().hex[:12]}"
-    app = create_app(settings_for(str(request.param), request, prefix))
-    client: TestClient[Any, Any] = TestClient(TestServer(app))
-    await client.start_server()
+    client = await serve(create_app(settings_for(str(request.param), request, prefix)))
     yield Api(client, ADMIN_TOKEN)
     await client.close()

@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import pytest
 import structlog
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from ledger.app import create_app
 from ledger.cli import main
@@ -25,8 +25,9 @@ from ledger.demo import generate
 from ledger.demo.runner import submit_all
 from ledger.http import rebuild
 from ledger.http.keys import RUNTIME, WRITER
+from ledger.writer.service import Status
 
-from .conftest import ADMIN_TOKEN, Api, settings_for
+from .conftest import ADMIN_TOKEN, Api, serve, settings_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["postgres"])]
 
@@ -44,8 +45,7 @@ async def start_app(backend: str, request: pytest.FixtureRequest, prefix: str) -
     async def start() -> Api:
         app = create_app(settings_for(backend, request, prefix, projector_batch=50))
         app[rebuild.REBUILDS].grace = 0.5
-        client: TestClient[Any, Any] = TestClient(TestServer(app))
-        await client.start_server()
+        client = await serve(app)
         clients.append(client)
         return Api(client, ADMIN_TOKEN)
 
@@ -160,6 +160,7 @@ async def test_rebuild_swaps_in_while_reads_keep_answering_and_the_server_keeps_
         structlog.reset_defaults()
 
     restarted = await start_app()  # a second server on the same log reads the swapped-in tables
+    assert restarted.client.app[WRITER].status is Status.STANDBY  # while the first one writes
     assert restarted.client.app[RUNTIME].read_schema("inventory") == started["schema"]
     refused = await restarted.client.post("/v1/projections/inventory/rebuild", headers=api.headers())
     assert refused.status == 409  # two servers follow inventory now

@@ -80,7 +80,7 @@ async def test_restart_from_snapshot_plus_tail_rebuilds_the_same_state(
         await writer.submit(location(i, key=f"key-{i}"))
     before = writer.model
     await writer.stop()
-    snapshot = await store.load()
+    snapshot = await store.load(log.identity())
     assert snapshot is not None
     assert snapshot.events == 60  # the clean stop took the last one
 
@@ -107,7 +107,8 @@ async def test_a_snapshot_is_the_state_when_it_began_while_the_writer_goes_on(
 ) -> None:
     store = SnapshotStore(db, prefix)
     await store.setup()
-    writer = Writer(await make_log(), store, snapshot_every=10)
+    log = await make_log()
+    writer = Writer(log, store, snapshot_every=10)
     await writer.start()
     for i in range(10):
         await writer.submit(location(i))  # the tenth begins a snapshot in a forked child
@@ -115,7 +116,7 @@ async def test_a_snapshot_is_the_state_when_it_began_while_the_writer_goes_on(
         await writer.submit(location(i))  # decided and committed while it is being pickled
     snapshot = None
     for _ in range(200):
-        if (snapshot := await store.load()) is not None:
+        if (snapshot := await store.load(log.identity())) is not None:
             break
         await asyncio.sleep(0.05)
     assert snapshot is not None
@@ -123,7 +124,7 @@ async def test_a_snapshot_is_the_state_when_it_began_while_the_writer_goes_on(
     assert set(snapshot.state.model.locations) == {f"LOC-{i}" for i in range(10)}
     assert len(writer.model.locations) == 15
     await writer.stop()
-    final = await store.load()
+    final = await store.load(log.identity())
     assert final is not None
     assert final.events == 15  # the clean stop's, taken after the first was stored
 

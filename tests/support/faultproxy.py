@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Callable
+from urllib.parse import parse_qs, urlparse
 
 Predicate = Callable[[bytes], bool]
 
@@ -22,6 +24,27 @@ def kafka_api(api_key: int) -> Predicate:
 
 def contains(marker: bytes) -> Predicate:
     return lambda chunk: marker in chunk
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_upstream(dsn: str) -> tuple[str, int] | str:
+    """Where the PostgreSQL server of ``dsn`` listens: (host, port), or its unix socket's path."""
+    url = urlparse(dsn)
+    host = parse_qs(url.query).get("host", [url.hostname or "127.0.0.1"])[0]
+    port = url.port or 5432
+    return f"{host}/.s.PGSQL.{port}" if host.startswith("/") else (host, port)
+
+
+def postgres_via(dsn: str, port: int) -> str:
+    """``dsn``, but through a proxy listening on ``port`` of this host."""
+    url = urlparse(dsn)
+    database = url.path.lstrip("/") or "postgres"
+    return f"postgresql://{url.username or 'postgres'}@127.0.0.1:{port}/{database}?sslmode=disable"
 
 
 class FaultProxy:

@@ -28,10 +28,19 @@ def _serve(_: argparse.Namespace) -> int:
     from aiohttp import web
 
     from ledger.app import create_app
+    from ledger.http.limits import MAX_FIELD_SIZE, MAX_LINE_SIZE
 
     settings = Settings()
     configure_logging()
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        # Handed on to the request handlers: a position token is longer than their default line.
+        max_line_size=MAX_LINE_SIZE,
+        max_field_size=MAX_FIELD_SIZE,
+    )
     return 0
 
 

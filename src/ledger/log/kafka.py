@@ -5,12 +5,17 @@ second writer fences the first (``ProducerFenced``), and a batch of events over 
 topics commits or aborts as one. Producers use ``acks=all`` and idempotence, so the
 producer's own retries never duplicate a record. Readers assign partitions by hand and read
 ``read_committed``; their checkpoints live in PostgreSQL, never in Kafka.
+
+The log's identity is the first record of ``<prefix>.meta`` (one partition, kept forever),
+created with the area topics: the first start proposes a uuid, and whichever proposal landed
+at offset 0 is the identity for every process, even when two start at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -54,6 +59,7 @@ class KafkaLog:
         self._min_insync_replicas = min_insync_replicas
         self._timeout = timeout
         self._end_reader: KafkaReader | None = None
+        self._identity: str | None = None
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -63,6 +69,16 @@ class KafkaLog:
     def transactional_id(self) -> str:
         return f"{self._topology.prefix}.writer"
 
+    @property
+    def meta_topic(self) -> str:
+        """The topic whose first record names this log (see the module docstring)."""
+        return f"{self._topology.prefix}.meta"
+
+    def identity(self) -> str:
+        if self._identity is None:
+            raise LogUnavailable("the Kafka log is not started")
+        return self._identity
+
     def topic_for(self, stream: str) -> str:
         return self._topology.topic_for(stream)
 
@@ -70,7 +86,8 @@ class KafkaLog:
         return self._topology.partition_for(stream)
 
     async def start(self) -> None:
-        """Create the area topics with retention forever if they are missing."""
+        """Create the area and meta topics with retention forever if they are missing, and
+        learn the log's identity."""
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap, request_timeout_ms=int(self._timeout * 1000)
         )
@@ -78,16 +95,18 @@ class KafkaLog:
             async with asyncio.timeout(self._timeout * 3):
                 await admin.start()
                 existing = set(await admin.list_topics())
-                missing = [t for t in self.topics if t not in existing]
+                wanted = dict.fromkeys(self.topics, self._topology.partitions) | {self.meta_topic: 1}
+                missing = {t: n for t, n in wanted.items() if t not in existing}
                 if missing:
                     await self._create(admin, missing)
-                await self._wait_for_leaders(admin)
+                await self._wait_for_leaders(admin, wanted)
+                self._identity = await self._claim_identity()
         except _FAILURES as e:
             raise LogUnavailable(f"Kafka unreachable at {self.bootstrap}: {e}") from e
         finally:
             await admin.close()
 
-    async def _create(self, admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    async def _create(self, admin: AIOKafkaAdminClient, topics: dict[str, int]) -> None:
         config = {
             "retention.ms": "-1",
             "retention.bytes": "-1",
@@ -95,24 +114,65 @@ class KafkaLog:
             "min.insync.replicas": str(self._min_insync_replicas),
         }
         new = [
-            NewTopic(t, self._topology.partitions, self._replication_factor, topic_configs=config)
-            for t in topics
+            NewTopic(t, partitions, self._replication_factor, topic_configs=config)
+            for t, partitions in topics.items()
         ]
         with contextlib.suppress(TopicAlreadyExistsError):  # another process created them first
             await admin.create_topics(new)
 
-    async def _wait_for_leaders(self, admin: AIOKafkaAdminClient) -> None:
+    async def _wait_for_leaders(self, admin: AIOKafkaAdminClient, topics: dict[str, int]) -> None:
         """New topics take a moment to get partition leaders; appending before that fails."""
         while True:
-            described = await admin.describe_topics(list(self.topics))
+            described = await admin.describe_topics(list(topics))
             if all(
                 t["error_code"] == 0
-                and len(t["partitions"]) >= self._topology.partitions
+                and len(t["partitions"]) >= topics[t["topic"]]
                 and all(p["error_code"] == 0 and p["leader"] >= 0 for p in t["partitions"])
                 for t in described
             ):
                 return
             await asyncio.sleep(0.1)
+
+    async def _claim_identity(self) -> str:
+        """The uuid at offset 0 of the meta topic, proposed first if the topic is empty."""
+        tp = KafkaTP(self.meta_topic, 0)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=int(self._timeout * 1000),
+        )
+        try:
+            await consumer.start()
+            consumer.assign([tp])
+            if not (await consumer.end_offsets([tp]))[tp]:
+                await self._propose_identity()
+            await consumer.seek_to_beginning(tp)
+            while True:
+                batch = await consumer.getmany(tp, timeout_ms=500, max_records=1)
+                for message in batch.get(tp, ()):
+                    try:
+                        return str(uuid.UUID((message.value or b"").decode()))
+                    except ValueError as e:
+                        raise LogUnavailable(f"{self.meta_topic} does not begin with an identity") from e
+        finally:
+            await _stop(consumer, consumer._client)
+
+    async def _propose_identity(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap,
+            enable_idempotence=True,
+            acks="all",
+            request_timeout_ms=int(self._timeout * 1000),
+        )
+        try:
+            await producer.start()
+            await producer.send_and_wait(
+                self.meta_topic, key=b"identity", value=str(uuid.uuid4()).encode(), partition=0
+            )
+        finally:
+            await _stop(producer, producer.client)
 
     async def close(self) -> None:
         if self._end_reader is not None:

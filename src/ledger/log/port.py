@@ -83,6 +83,16 @@ class EventLog(Protocol):
 
     async def close(self) -> None: ...
 
+    def identity(self) -> str:
+        """This log's own id, fixed when the log was first created (known once started).
+
+        The same on every restart and in every process that shares the log; new when the
+        log is created afresh under the same name (its tables or topics dropped and made
+        again). Snapshots and checkpoints record it, so a state taken from one log is never
+        resumed on another.
+        """
+        ...
+
     def topic_for(self, stream: str) -> str: ...
 
     def partition_for(self, stream: str) -> int: ...

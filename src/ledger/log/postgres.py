@@ -6,12 +6,14 @@ serialises appends, so offsets are gapless and commit in order. Readers are woke
 LISTEN/NOTIFY. Event ids are unique within a topic, so an append retried after a lost commit
 reply is recognised instead of written twice. Several logs (topic prefixes) may share one
 database, and one may hold a copy of another (``ledger import``): ids repeat across logs.
+Each log's identity is a uuid in ``logs``, made by its first start and dropped by ``discard``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 
 import asyncpg
@@ -52,6 +54,11 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.writer_epochs (
     name text PRIMARY KEY,
     epoch bigint NOT NULL,
     claimed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.logs (
+    prefix text PRIMARY KEY,
+    identity text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
 );
 """
 
@@ -98,6 +105,7 @@ class PostgresLog:
         self._listener: asyncpg.Connection | None = None
         self._appended = asyncio.Condition()
         self._generation = 0
+        self._identity: str | None = None
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -125,6 +133,15 @@ class PostgresLog:
                     [tp.topic for tp in tps],
                     [tp.partition for tp in tps],
                 )
+                # Two statements: the select sees a row that a concurrent first start committed.
+                await conn.execute(
+                    f"INSERT INTO {SCHEMA}.logs (prefix, identity) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    self._topology.prefix,
+                    str(uuid.uuid4()),
+                )
+                self._identity = await conn.fetchval(
+                    f"SELECT identity FROM {SCHEMA}.logs WHERE prefix = $1", self._topology.prefix
+                )
             self._listener = await asyncpg.connect(self._dsn, timeout=self._timeout)
             await self._listener.add_listener(_CHANNEL, self._on_notify)
         except _CONNECTION_ERRORS as e:
@@ -138,6 +155,11 @@ class PostgresLog:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             await pool.close()
+
+    def identity(self) -> str:
+        if self._identity is None:
+            raise LogUnavailable("the PostgreSQL log is not started")
+        return self._identity
 
     async def open_writer(self) -> PostgresWriter:
         """Claim the log: bump the epoch, so every earlier writer is fenced on its next append."""
@@ -243,13 +265,16 @@ class PostgresLog:
         return [_record(r) for r in rows]
 
     async def discard(self) -> None:
-        """Delete every message and offset of this log's topics, and its writer epoch: for the
-        scratch logs that ``ledger replay --source`` fills from an export, never a live one."""
+        """Delete every message and offset of this log's topics, its writer epoch and its
+        identity: for the scratch logs that ``ledger replay --source`` fills from an export,
+        never a live one. A log started again on this prefix is a new log."""
         async with self._acquire() as conn, conn.transaction():
             topics = list(self.topics)
             await conn.execute(f"DELETE FROM {SCHEMA}.messages WHERE topic = any($1::text[])", topics)
             await conn.execute(f"DELETE FROM {SCHEMA}.partitions WHERE topic = any($1::text[])", topics)
             await conn.execute(f"DELETE FROM {SCHEMA}.writer_epochs WHERE name = $1", self._topology.prefix)
+            await conn.execute(f"DELETE FROM {SCHEMA}.logs WHERE prefix = $1", self._topology.prefix)
+        self._identity = None
 
     async def _read(self, position: Position, tps: list[TopicPartition], limit: int) -> list[Record]:
         async with self._acquire() as conn:

@@ -2,6 +2,8 @@
 
 A checkpoint is written in the same transaction as the read-model rows it covers, so after
 any crash the tables and the checkpoint agree and replay resumes exactly where they stop.
+It records the identity of the log it is a position in: tables built from one log are never
+resumed on another made afresh under the same name.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.checkpoints (
     position text NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE {SCHEMA}.checkpoints ADD COLUMN IF NOT EXISTS log_id text;
 CREATE TABLE IF NOT EXISTS {SCHEMA}.parked (
     projector text NOT NULL,
     topic text NOT NULL,
@@ -49,7 +52,25 @@ async def setup(conn: Connection) -> None:
 
 async def load_checkpoint(conn: Connection, projector: str) -> Position:
     token = await conn.fetchval(f"SELECT position FROM {SCHEMA}.checkpoints WHERE projector = $1", projector)
-    return Position.empty() if token is None else Position.from_token(token)
+    return Position.empty() if token is None else Position.from_token(token, limit=None)
+
+
+async def checkpoint_log(conn: Connection, projector: str) -> str | None:
+    """The identity of the log the checkpoint is a position in; None for no checkpoint, or
+    one stored before identities were."""
+    log_id = await conn.fetchval(f"SELECT log_id FROM {SCHEMA}.checkpoints WHERE projector = $1", projector)
+    return None if log_id is None else str(log_id)
+
+
+async def stamp_checkpoint(conn: Connection, projector: str, log_id: str) -> None:
+    """Record that the checkpoint is a position in the log ``log_id`` (offset 0 when there is none)."""
+    await conn.execute(
+        f"INSERT INTO {SCHEMA}.checkpoints (projector, position, log_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (projector) DO UPDATE SET log_id = $3",
+        projector,
+        Position.empty().token(),
+        log_id,
+    )
 
 
 async def save_checkpoint(conn: Connection, projector: str, position: Position) -> None:

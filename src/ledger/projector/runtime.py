@@ -96,9 +96,13 @@ class _Projector:
         live = None if self.runtime.scratch else await bookkeeping.live_schema(conn, self.live_name)
         if live is not None and live[1] == self.projection.version:
             self.schema = live[0]  # a rebuild of this version was swapped in: it is this version's tables
+        identity = self.runtime.log.identity()
+        if (taken_in := await bookkeeping.checkpoint_log(conn, self.key)) not in (None, identity):
+            await self._start_over(conn, f"its checkpoint is of another log ({taken_in}, this is {identity})")
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         if ddl := self.projection.ddl(self.schema).strip():
             await conn.execute(ddl)
+        await bookkeeping.stamp_checkpoint(conn, self.key, identity)
         self.position = await bookkeeping.load_checkpoint(conn, self.key)
         self._parked_streams = await bookkeeping.parked_streams(conn, self.key)
         self.parked = await bookkeeping.parked_count(conn, self.key)
@@ -109,6 +113,13 @@ class _Projector:
         self.read_schema = self.schema if live is None else live[0]
         if live is None:
             await bookkeeping.set_live(conn, self.live_name, self.schema, self.projection.version)
+
+    async def _start_over(self, conn: Connection, reason: str) -> None:
+        """Drop the tables, checkpoint and parked messages: they are another log's."""
+        async with conn.transaction():
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            await bookkeeping.forget(conn, self.key)
+        log.warning("projection_reset", projector=self.key, schema=self.schema, reason=reason)
 
     async def run(self) -> None:
         runtime = self.runtime

@@ -1,0 +1,47 @@
+"""The writer's status, and the state a snapshot holds with the fold of a log record into it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from handlers import WriteModel, evolve
+from handlers.journal import Table
+from ledger.log import Record
+from ledger.writer.idempotency import IdempotencyIndex
+from ledger.writer.results import WrittenEvent
+from schemas import parse_event
+
+
+class Status(StrEnum):
+    STARTING = "starting"
+    STANDBY = "standby"  # another process holds the log's writer lease; this one waits for it
+    ACTIVE = "active"
+    UNAVAILABLE = "unavailable"  # the log failed; reconnecting in the background
+    FENCED = "fenced"  # another writer took over; this one never writes again
+    STOPPED = "stopped"
+
+
+@dataclass
+class WriterState:
+    """Everything a snapshot holds: the model, each stream's head, the idempotency keys."""
+
+    model: WriteModel = field(default_factory=WriteModel)
+    heads: Table[str, tuple[int, str]] = field(init=False)
+    idempotency: IdempotencyIndex = field(default_factory=IdempotencyIndex)
+
+    def __post_init__(self) -> None:
+        self.heads = Table(self.model.journal)
+
+
+def apply_record(state: WriterState, record: Record) -> None:
+    """Fold one event read back from the log into ``state`` (journaled, but for the keys:
+    observing an event's key twice changes nothing)."""
+    envelope = record.envelope()
+    evolve(state.model, parse_event(envelope.type, envelope.schema_version, envelope.data))
+    state.heads[envelope.stream] = (envelope.version, envelope.hash)
+    if envelope.idempotency_key is not None:
+        written = WrittenEvent.from_record(
+            record, envelope.id, envelope.type, envelope.stream, envelope.version
+        )
+        state.idempotency.observe((envelope.actor, envelope.idempotency_key), envelope.causation_id, written)
