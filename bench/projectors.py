@@ -44,6 +44,7 @@ def _log(env: Environment, prefix: str) -> KafkaLog:
 
 async def catch_up(env: Environment, prefix: str, chosen: Sequence[Projection]) -> CatchUp:
     log = _log(env, prefix)
+    await log.start()  # the runtime ties its checkpoints to the log's identity
     pool = await asyncpg.create_pool(env.dsn, min_size=1, max_size=len(chosen) + 2)
     settings = env.settings(prefix)
     runtime = ProjectorRuntime(

@@ -68,11 +68,11 @@ def first_head(manifest: dict[str, Any]) -> dict[str, Any]:
 LINE_EDITS: dict[str, tuple[Edit, str]] = {
     "a time before year 1 in UTC": (
         lambda r: r.update(time="0001-01-01T00:00:00+01:00"),
-        "unreadable, not an event: a time beyond the range of dates",
+        "unreadable, not an event: not a representable RFC 3339 time",
     ),
     "a time after year 9999 in UTC": (
         lambda r: r.update(recordedat="9999-12-31T23:59:59-01:00"),
-        "unreadable, not an event: a time beyond the range of dates",
+        "unreadable, not an event: not a representable RFC 3339 time",
     ),
     "a business time of year 1": (
         lambda r: r.update(time="0001-01-01T00:00:00.000000Z"),
