@@ -27,6 +27,7 @@ from ledger.projector.compare import Difference, differences
 from ledger.projector.rebuild import discard
 from ledger.store import Connection, Fact, Projection
 from ledger.writer import Writer
+from projections.inventory import PROJECTION as INVENTORY
 from tests.support.commands import request
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -52,14 +53,20 @@ class Poisoned:
         self.inner, self.stream, self.error = inner, stream, error
         self.name, self.version, self.areas = inner.name, inner.version, inner.areas
         self.broken = True
+        self.only: set[str] | None = None  # event ids: when set, only these fail (for good)
 
     def ddl(self, schema: str) -> str:
         return self.inner.ddl(schema)
 
     async def apply(self, conn: Connection, schema: str, facts: Sequence[Fact]) -> None:
-        if self.broken and any(f.envelope.stream == self.stream for f in facts):
+        if self.broken and any(self._fails(f) for f in facts):
             raise self.error(f"cannot take {self.stream} yet")
         await self.inner.apply(conn, schema, facts)
+
+    def _fails(self, fact: Fact) -> bool:
+        if self.only is not None:
+            return fact.envelope.id in self.only
+        return fact.envelope.stream == self.stream
 
 
 class BadDDLOnce:
@@ -127,6 +134,8 @@ async def load_history(log: EventLog, days: int = 2) -> Writer:
     await writer.start()
     summary = await submit_all(writer, generate(NOW, 7, days))
     assert summary.events > 500
+    for i in range(3):  # a few more on ``STREAM``, so that it has a past to park
+        await receive(writer, f"GRN-MORE-{i}")
     return writer
 
 
@@ -170,3 +179,20 @@ async def differences_from_a_clean_rebuild(
             return await differences(conn, live_schema, clean.schema(projection.name))
     finally:
         await discard(pool, clean, [projection.name])
+
+
+async def park_a_stream(
+    log: EventLog, pool: asyncpg.Pool, prefix: str, at: Position
+) -> list[bookkeeping.Parked]:
+    """Project the log up to ``at`` as the live inventory read model, poisoned for ``STREAM``, and
+    stop: answers what was parked (the stream's messages, from its first on)."""
+    runtime = ProjectorRuntime(log, pool, [Poisoned(INVENTORY)], prefix, batch_size=200)
+    await runtime.start()
+    try:
+        await caught_up(runtime, at)
+        rows = await parked(pool, runtime, "inventory")
+    finally:
+        await runtime.stop()
+    assert len(rows) > 3
+    assert {r.stream for r in rows} == {STREAM}
+    return rows
