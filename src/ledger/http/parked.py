@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -74,6 +76,17 @@ def _cursor_for(row: bookkeeping.Parked) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(list(row.seq))).decode().rstrip("=")
 
 
+@contextmanager
+def _unavailable_as_503() -> Iterator[None]:
+    """A database or log outage answers 503 with Retry-After, never 500."""
+    try:
+        yield
+    except Exception as e:
+        if isinstance(e, Problem) or not transient(e):
+            raise
+        raise Problem(503, "unavailable", f"the database or the log is unavailable: {e}") from e
+
+
 async def list_parked(request: web.Request) -> web.Response:
     (await authenticate(request)).require(ADMIN)
     name = _projection(request.match_info["name"]).name
@@ -84,9 +97,10 @@ async def list_parked(request: web.Request) -> web.Response:
     limit = query.limit()
     after = _cursor(request.query.get("cursor"))
     key = request.app[RUNTIME].key(name)
-    async with request.app[DB].acquire() as conn:
-        rows = await bookkeeping.parked_page(conn, key, stream=stream, after=after, limit=limit + 1)
-        count = await bookkeeping.parked_total(conn, key, stream)
+    with _unavailable_as_503():
+        async with request.app[DB].acquire() as conn:
+            rows = await bookkeeping.parked_page(conn, key, stream=stream, after=after, limit=limit + 1)
+            count = await bookkeeping.parked_total(conn, key, stream)
     more = len(rows) > limit
     rows = rows[:limit]
     return json_response(
@@ -127,7 +141,7 @@ async def _act(request: web.Request, action: str) -> web.Response:
     stream = await _stream_in_body(request)
     runtime = request.app[RUNTIME]
     live_name = f"{request.app[SETTINGS].topic_prefix}:{name}"
-    try:
+    with _unavailable_as_503():
         if not await runtime.locks.claim(live_name):
             raise Problem(
                 409,
@@ -139,10 +153,6 @@ async def _act(request: web.Request, action: str) -> web.Response:
             outcome = await runtime.carry_out(name, action, stream, principal.name)
         finally:
             await runtime.locks.unclaim(live_name)
-    except Exception as e:
-        if isinstance(e, Problem) or not transient(e):
-            raise
-        raise Problem(503, "unavailable", f"the database or the log is unavailable: {e}") from e
     return json_response(outcome.as_json())
 
 

@@ -90,7 +90,7 @@ async def carry_out(
         for name, rows in _by_stream(parked):
             await bookkeeping.unpark(conn, key, [row.seq for row in rows])
             outcome.streams.append(StreamOutcome(name, released=len(rows)))
-            with bound_contextvars(stream=name, offset=rows[0].offset):
+            with bound_contextvars(projection=projection.name, stream=name, offset=rows[0].offset):
                 log.warning(
                     "parked_released",
                     projector=key,
@@ -129,7 +129,7 @@ async def _retry(
         if reason is not None:
             await bookkeeping.set_reason(conn, key, row.seq, reason)
             outcome.parked, outcome.reason = len(rows) - i, reason
-            with bound_contextvars(stream=stream, offset=row.offset):
+            with bound_contextvars(projection=projection.name, stream=stream, offset=row.offset):
                 log.warning("parked_retry_failed", projector=key, reason=reason)
             break
         applied.append(row.seq)
