@@ -96,13 +96,22 @@ async def test_a_stream_retried_through_the_cli_beside_its_projector_ends_equal_
         assert f"apply failed: Surprise('cannot take {STREAM} yet')" in out[0]
         assert out[-1] == f"parked: {len(rows)} messages"
 
+        poisoned.error = LookupError  # not fixed yet: the stream stays parked, with the new reason
+        status, out, _ = await cli("parked", "retry", "--projection", "inventory", "--stream", STREAM)
+        assert status == 1
+        reason = f"apply failed: LookupError('cannot take {STREAM} yet')"
+        assert out[0] == f"inventory: {STREAM}: 0 applied, {len(rows)} still parked: {reason}"
+        again = await parked(db, runtime, "inventory")
+        assert [r.offset for r in again] == [r.offset for r in rows]
+        assert again[0].reason == reason
+
         poisoned.broken = False  # the cause is fixed
         status, out, _ = await cli("parked", "retry", "--projection", "inventory", "--stream", STREAM)
         assert status == 0
         assert out[0] == f"inventory: {STREAM}: {len(rows)} applied"
         assert out[1].startswith(f"parked retry: {len(rows)} applied (by cli:")
         # Carried out by the running projector, which the CLI asked (it could not take the lock).
-        [ask] = await asks(db, prefix)
+        [_, ask] = await asks(db, prefix)
         assert ask["requested_by"].startswith("cli:")
         assert orjson.loads(ask["outcome"])["applied"] == len(rows)
         assert runtime.stats()[0].parked == 0

@@ -225,7 +225,9 @@ class _Projector:
                 previous = await bookkeeping.hand_over(
                     conn, self.live_name, rebuild.schema, self.projection.version, rebuild.key, self.key
                 )
-                await self._load(conn)
+                self.position = await bookkeeping.load_checkpoint(conn, self.key)
+                self._parked_streams = await bookkeeping.parked_streams(conn, self.key)
+                self.parked = await bookkeeping.parked_count(conn, self.key)
             # One assignment, no await between: every read from here on goes to the new tables.
             self.schema = self.read_schema = rebuild.schema
             self.live, self._reseek = True, True
