@@ -109,8 +109,9 @@ async def carry_out(
             if time.monotonic() > deadline and await _withdraw(pool, ask):
                 raise Refused(
                     f"no process following {target.projection.name} took the {action} within {wait:g} s: "
-                    "while more than one process follows a projection none may; stop all but one "
-                    "(or all of them) and try again"
+                    "while several processes follow a read model none may change it alone (and one that "
+                    "runs another version of it does not take asks for this one); stop all but one, or "
+                    "all of them, and try again"
                 )
             await asyncio.sleep(_POLL)
 
