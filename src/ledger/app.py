@@ -23,6 +23,7 @@ from ledger.http import (
     admin,
     commands,
     operations,
+    parked,
     read_audit,
     read_inventory,
     read_quality,
@@ -159,4 +160,5 @@ def create_app(settings: Settings) -> web.Application:
     read_service.add_routes(app)
     read_audit.add_routes(app)
     rebuild.add_routes(app)
+    parked.add_routes(app)
     return app

@@ -62,7 +62,8 @@ def configure_logging(level: str = "info") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         # A text stream in all but its static type, which structlog spells ``TextIO``.
         logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _Stderr())),
-        # Assembled at each use (a few microseconds), never cached: a cached logger keeps the
-        # processors it first saw, and structlog.testing.capture_logs would miss its lines.
+        # Not cached: a process that configures more than once (the tests, running the CLI in
+        # process) would keep writing through whichever configuration a logger first met.
+        # Nothing logs per event, so the lookup a call costs is not worth a stale logger.
         cache_logger_on_first_use=False,
     )

@@ -44,3 +44,15 @@ class Metrics:
             ["projection"],
             registry=self.registry,
         )
+        self.restarts = Counter(
+            "ledger_projector_restarts",
+            "Projector restarts after a failure outside apply (end-watcher: the runtime's watcher)",
+            ["projection"],
+            registry=self.registry,
+        )
+        self.retries = Counter(
+            "ledger_projector_retries",
+            "Transient database or log errors a projector retried from its checkpoint",
+            ["projection"],
+            registry=self.registry,
+        )

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from ledger.cli import audit, demo, replay, server
+from ledger.cli import audit, demo, parked, replay, server
 from ledger.cli.common import UsageError
 from ledger.memory import tune_collector
 
@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_parsers(commands)
     audit.add_parsers(commands)
     replay.add_parsers(commands)
+    parked.add_parsers(commands)
     return parser
 
 

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
-from ledger.http import rebuild
+from ledger.http import parked, rebuild
 from schemas import COMMANDS
 
 _REF = "#/components/schemas/{model}"
@@ -218,6 +218,38 @@ _READS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+_HEALTH = {
+    "restarts": {"type": "integer", "description": "restarts after a failure outside apply"},
+    "retries": {"type": "integer", "description": "transient database or log errors retried"},
+    "last_error": {"type": ["string", "null"]},
+    "last_error_at": {"anyOf": [_TIME, {"type": "null"}]},
+    "state": _text("running", "retrying", "restarting", "dead"),
+}
+_PROJECTORS = {
+    "type": "object",
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": _text(),
+                    "version": {"type": "integer"},
+                    "position": _text(),
+                    "lag": {"type": "integer"},
+                    "events_per_second": {"type": "number"},
+                    "events": {"type": "integer"},
+                    "parked": {"type": "integer"},
+                    "live": {"type": "boolean"},
+                    **_HEALTH,
+                },
+            },
+        },
+        "end_watcher": {"type": "object", "properties": _HEALTH},
+    },
+}
+
+
 def _problems(*statuses: int) -> dict[str, Any]:
     return {
         str(s): {
@@ -397,9 +429,12 @@ def _other_paths() -> dict[str, Any]:
         },
         "/v1/projections": {
             "get": {
-                "summary": "Projector positions, lag, rate, parked and errors",
+                "summary": "Projector positions, lag, rate, parked, errors and restarts",
                 "operationId": "projections",
-                "responses": {**ok, **_problems(401, 403)},
+                "responses": {
+                    "200": _json_response("per projector, and the runtime's end-of-log watcher", _PROJECTORS),
+                    **_problems(401, 403),
+                },
             }
         },
         "/healthz": {
@@ -442,6 +477,12 @@ def document() -> dict[str, Any]:
             "description": "An event-sourced ERP-lite ledger: commands in, read models out.",
         },
         "security": [{"bearer": []}],
-        "paths": {**_command_paths(), **_other_paths(), **_read_paths(), **rebuild.openapi_paths()},
+        "paths": {
+            **_command_paths(),
+            **_other_paths(),
+            **_read_paths(),
+            **rebuild.openapi_paths(),
+            **parked.openapi_paths(),
+        },
         "components": _components(),
     }

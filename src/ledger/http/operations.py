@@ -60,7 +60,12 @@ async def projections_status(request: web.Request) -> web.Response:
     (await authenticate(request)).require("read")
     runtime = request.app[RUNTIME]
     await runtime.refresh_end()
-    return json_response({"items": [dataclasses.asdict(s) for s in runtime.stats()]})
+    return json_response(
+        {
+            "items": [dataclasses.asdict(s) for s in runtime.stats()],
+            "end_watcher": runtime.watcher.health.view(),
+        }
+    )
 
 
 async def openapi_json(_: web.Request) -> web.Response:

@@ -4,11 +4,21 @@ A checkpoint is written in the same transaction as the read-model rows it covers
 any crash the tables and the checkpoint agree and replay resumes exactly where they stop.
 It records the identity of the log it is a position in: tables built from one log are never
 resumed on another made afresh under the same name.
+
+A parked message keeps the record as the log held it (key, headers, value), so a retry
+decodes it again without reading the log; rows parked before the record was kept have none.
+``parked_actions`` holds the retries and releases that operators ask of whoever owns a
+projection's tables (see ``ledger.projector.actions``).
 """
 
 from __future__ import annotations
 
-from ledger.log import Position
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from ledger.log import Position, Record
 from ledger.store import Connection
 
 SCHEMA = "ledger_projections"
@@ -42,10 +52,63 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.live (
 """
 
 
+# Added to ``parked`` after its first release; altered only where missing, so a start never
+# waits for the table's lock behind a projector's open transaction.
+PARKING_DDL = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = '{SCHEMA}' AND table_name = 'parked' AND column_name = 'record_value'
+    ) THEN
+        ALTER TABLE {SCHEMA}.parked
+            ADD COLUMN record_key bytea,
+            ADD COLUMN header_names text[],
+            ADD COLUMN header_values bytea[],
+            ADD COLUMN record_value bytea;
+    END IF;
+END $$;
+CREATE TABLE IF NOT EXISTS {SCHEMA}.parked_actions (
+    id bigserial PRIMARY KEY,
+    projector text NOT NULL,
+    action text NOT NULL,
+    stream text,
+    requested_by text NOT NULL,
+    requested_at timestamptz NOT NULL DEFAULT now(),
+    done_at timestamptz,
+    outcome jsonb
+);
+CREATE INDEX IF NOT EXISTS parked_actions_pending
+    ON {SCHEMA}.parked_actions (projector) WHERE done_at IS NULL;
+"""
+
+ParkRow = tuple[Record, str, str | None, str | None, str]
+"""A message to park: its record, stream, event id and type (when readable), and the reason."""
+
+
+@dataclass(frozen=True)
+class Parked:
+    """One parked message; ``record`` only when asked for, and only where it was kept."""
+
+    topic: str
+    partition: int
+    offset: int
+    stream: str
+    event_id: str | None
+    event_type: str | None
+    reason: str
+    parked_at: datetime
+    record: Record | None = None
+
+    @property
+    def seq(self) -> tuple[str, int, int]:
+        return (self.topic, self.partition, self.offset)
+
+
 async def setup(conn: Connection) -> None:
     await conn.execute("SELECT pg_advisory_lock(hashtext('ledger_projections_ddl'))")
     try:
         await conn.execute(DDL)
+        await conn.execute(PARKING_DDL)
     finally:
         await conn.execute("SELECT pg_advisory_unlock(hashtext('ledger_projections_ddl'))")
 
@@ -87,18 +150,37 @@ async def parked_streams(conn: Connection, projector: str) -> set[str]:
     return {r["stream"] for r in rows}
 
 
-async def park(
-    conn: Connection,
-    projector: str,
-    rows: list[tuple[str, int, int, str, str | None, str | None, str]],
-) -> None:
-    """Park (topic, partition, offset, stream, event_id, type, reason) rows; idempotent."""
+async def park(conn: Connection, projector: str, rows: list[ParkRow]) -> None:
+    """Park messages with their records; idempotent."""
     await conn.executemany(
         f"INSERT INTO {SCHEMA}.parked "
-        '(projector, topic, partition, "offset", stream, event_id, event_type, reason) '
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-        [(projector, *row) for row in rows],
+        '(projector, topic, partition, "offset", stream, event_id, event_type, reason, '
+        "record_key, header_names, header_values, record_value) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+        [
+            (
+                projector,
+                r.topic,
+                r.partition,
+                r.offset,
+                _text(stream),
+                event_id,
+                event_type,
+                _text(reason),
+                r.key,
+                [name for name, _ in r.headers],
+                [value for _, value in r.headers],
+                r.value,
+            )
+            for r, stream, event_id, event_type, reason in rows
+        ],
     )
+
+
+def _text(value: str) -> str:
+    """A reason or stream as PostgreSQL text can hold it: UTF-8 without NUL (lone surrogates
+    and NULs, which it refuses, spelled out as escapes)."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 async def live_schema(conn: Connection, projection: str) -> tuple[str, int] | None:
@@ -154,3 +236,152 @@ async def parked_rows(conn: Connection, projector: str, limit: int) -> list[str]
         f"{r['topic']}[{r['partition']}]@{r['offset']} {r['event_id'] or '-'} {r['stream']}: {r['reason']}"
         for r in rows
     ]
+
+
+_PARKED_COLUMNS = 'topic, partition, "offset", stream, event_id, event_type, reason, parked_at'
+
+
+async def parked_page(
+    conn: Connection,
+    projector: str,
+    *,
+    stream: str | None = None,
+    after: tuple[str, int, int] | None = None,
+    limit: int = 100,
+) -> list[Parked]:
+    """Parked messages in log order, from just past ``after``; of one stream when named."""
+    topic, partition, offset = after or ("", -1, -1)
+    rows = await conn.fetch(
+        f"SELECT {_PARKED_COLUMNS} FROM {SCHEMA}.parked "
+        "WHERE projector = $1 AND ($2::text IS NULL OR stream = $2) "
+        '  AND (topic, partition, "offset") > ($3, $4, $5) '
+        'ORDER BY topic, partition, "offset" LIMIT $6',
+        projector,
+        stream,
+        topic,
+        partition,
+        offset,
+        limit,
+    )
+    return [Parked(**dict(r)) for r in rows]
+
+
+async def parked_total(conn: Connection, projector: str, stream: str | None = None) -> int:
+    return int(
+        await conn.fetchval(
+            f"SELECT count(*) FROM {SCHEMA}.parked "
+            "WHERE projector = $1 AND ($2::text IS NULL OR stream = $2)",
+            projector,
+            stream,
+        )
+    )
+
+
+async def parked_with_records(conn: Connection, projector: str, stream: str | None) -> list[Parked]:
+    """Every parked message (of one stream when named) with its record, in log order per stream.
+
+    Rows are locked until the transaction ends: two retries of one stream never interleave."""
+    rows = await conn.fetch(
+        f"SELECT {_PARKED_COLUMNS}, record_key, header_names, header_values, record_value "
+        f"FROM {SCHEMA}.parked WHERE projector = $1 AND ($2::text IS NULL OR stream = $2) "
+        'ORDER BY stream, topic, partition, "offset" FOR UPDATE',
+        projector,
+        stream,
+    )
+    return [_with_record(r) for r in rows]
+
+
+def _with_record(row: asyncpg.Record) -> Parked:
+    values = dict(row)
+    key, names, headers, value = (
+        values.pop(c) for c in ("record_key", "header_names", "header_values", "record_value")
+    )
+    record = None
+    if value is not None:
+        record = Record(
+            row["topic"],
+            row["partition"],
+            row["offset"],
+            bytes(key),
+            tuple(zip(names, map(bytes, headers), strict=True)),
+            bytes(value),
+        )
+    return Parked(**values, record=record)
+
+
+async def unpark(conn: Connection, projector: str, seqs: list[tuple[str, int, int]]) -> None:
+    await conn.executemany(
+        f"DELETE FROM {SCHEMA}.parked "
+        'WHERE projector = $1 AND topic = $2 AND partition = $3 AND "offset" = $4',
+        [(projector, *seq) for seq in seqs],
+    )
+
+
+async def set_reason(conn: Connection, projector: str, seq: tuple[str, int, int], reason: str) -> None:
+    await conn.execute(
+        f"UPDATE {SCHEMA}.parked SET reason = $5, parked_at = now() "
+        'WHERE projector = $1 AND topic = $2 AND partition = $3 AND "offset" = $4',
+        projector,
+        *seq,
+        _text(reason),
+    )
+
+
+@dataclass(frozen=True)
+class Ask:
+    """An operator's retry or release, waiting for the process that follows the projection."""
+
+    id: int
+    projector: str
+    action: str
+    stream: str | None
+    by: str
+
+
+async def ask(conn: Connection, projector: str, action: str, stream: str | None, by: str) -> int:
+    return int(
+        await conn.fetchval(
+            f"INSERT INTO {SCHEMA}.parked_actions (projector, action, stream, requested_by) "
+            "VALUES ($1, $2, $3, $4) RETURNING id",
+            projector,
+            action,
+            stream,
+            _text(by),
+        )
+    )
+
+
+async def pending_asks(conn: Connection, projectors: list[str]) -> list[Ask]:
+    rows = await conn.fetch(
+        f"SELECT id, projector, action, stream, requested_by FROM {SCHEMA}.parked_actions "
+        "WHERE done_at IS NULL AND projector = any($1::text[]) ORDER BY id",
+        projectors,
+    )
+    return [Ask(r["id"], r["projector"], r["action"], r["stream"], r["requested_by"]) for r in rows]
+
+
+async def take_ask(conn: Connection, ask_id: int) -> bool:
+    """Lock a pending ask until the transaction ends; false when it is done or withdrawn."""
+    found = await conn.fetchval(
+        f"SELECT id FROM {SCHEMA}.parked_actions WHERE id = $1 AND done_at IS NULL FOR UPDATE", ask_id
+    )
+    return found is not None
+
+
+async def finish_ask(conn: Connection, ask_id: int, outcome: str) -> bool:
+    """Mark a pending ask done with its outcome (JSON); false when it was done already."""
+    done = await conn.fetchval(
+        f"UPDATE {SCHEMA}.parked_actions SET done_at = now(), outcome = $2::jsonb "
+        "WHERE id = $1 AND done_at IS NULL RETURNING id",
+        ask_id,
+        outcome,
+    )
+    return done is not None
+
+
+async def ask_outcome(conn: Connection, ask_id: int) -> str | None:
+    """The outcome (JSON) of a done ask; None while it is pending."""
+    value = await conn.fetchval(
+        f"SELECT outcome::text FROM {SCHEMA}.parked_actions WHERE id = $1 AND done_at IS NOT NULL", ask_id
+    )
+    return None if value is None else str(value)

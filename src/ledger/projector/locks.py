@@ -42,13 +42,26 @@ class Follower:
         self._pool = pool
         self._conn: PoolConnectionProxy[asyncpg.Record] | None = None
         self._using = asyncio.Lock()
+        self._projections: list[str] = []
 
     async def follow(self, projections: Iterable[str]) -> None:
+        self._projections = list(projections)
         self._conn = await self._pool.acquire()
-        for projection in projections:
+        for projection in self._projections:
             if not await self._conn.fetchval(f"SELECT pg_try_advisory_lock_shared({_KEY})", projection):
                 log.warning("projection_being_replayed_waiting", projection=projection)
                 await self._conn.execute(f"SELECT pg_advisory_lock_shared({_KEY})", projection)
+
+    async def keep(self) -> None:
+        """Follow again when the database dropped the connection, and the locks with it."""
+        if self._conn is None or _alive(self._conn):
+            return
+        log.warning("projection_follow_locks_lost", projections=self._projections)
+        async with self._using:
+            lost, self._conn = self._conn, None
+            with contextlib.suppress(asyncpg.InterfaceError):  # the pool may have taken it back already
+                await self._pool.release(lost)
+        await self.follow(self._projections)
 
     async def claim(self, projection: str) -> bool:
         """Take ``projection`` exclusively: true when no other process follows it."""
@@ -71,4 +84,14 @@ class Follower:
                     with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                         await conn.execute("SELECT pg_advisory_unlock_all()")
                 finally:
-                    await self._pool.release(conn)
+                    with contextlib.suppress(
+                        asyncpg.InterfaceError
+                    ):  # taken back when the database dropped it
+                        await self._pool.release(conn)
+
+
+def _alive(conn: PoolConnectionProxy[asyncpg.Record]) -> bool:
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:  # released: the pool took it back when the database dropped it
+        return False
