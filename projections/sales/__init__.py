@@ -1,7 +1,9 @@
 """The sales read model: what was booked, shipped and returned, against the targets set.
 
-``tables`` holds its DDL and batched apply, ``queries`` its reads, ``figures`` the pure
-arithmetic of periods and attainment.
+``tables`` holds its DDL and batched apply, ``totals`` the per-day, month and year sums the
+apply keeps, ``spans`` how a range of time splits into those blocks, ``flows`` the sums a read
+takes from blocks and order rows, ``queries`` its reads, ``figures`` the pure arithmetic of
+periods and attainment.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ class Attainment:
     forecast: Decimal | None
 
 
-def attainment(key: str, target: Decimal | None, actual: Decimal, elapsed: Fraction) -> Attainment:
+def attainment(key: str, target: Decimal | None, actual: Decimal | Fraction, elapsed: Fraction) -> Attainment:
     """The attainment figures of one key; see API.md and the sales read model's docstring."""
     done = Fraction(actual)
     forecast = cents(done / elapsed) if elapsed else None

@@ -265,6 +265,20 @@ async def test_attainment_mid_period_gives_expected_pace_and_forecast(module_api
     ) == [row("*", "200.00", "0.00", "0.00", "0.00", None, None)]
 
 
+async def test_as_of_inside_a_day_counts_what_had_happened_by_that_instant(
+    module_api: Api, scenario: str
+) -> None:
+    async def actual(basis: str, as_of: str) -> list[str]:
+        found = await items(module_api, "attainment", scenario, period="2026-09", basis=basis, as_of=as_of)
+        return [item["actual"] for item in found]
+
+    # SO-1 shipped 150.00 at 10:00 on 09-05; its 40.00 were cancelled at 10:00 on 09-12
+    assert await actual("shipped", "2026-09-05T09:59:59.999999Z") == ["0.00"]
+    assert await actual("shipped", "2026-09-05T10:00:00Z") == ["150.00"]
+    assert await actual("booked", "2026-09-12T09:59:59.999999Z") == ["190.00"]
+    assert await actual("booked", "2026-09-12T10:00:00Z") == ["150.00"]
+
+
 async def test_daily_series_by_business_day_with_filters(module_api: Api, scenario: str) -> None:
     def day(date: str, booked: str, shipped: str, returned: str, net: str) -> dict[str, str]:
         return {"day": date, "booked": booked, "shipped": shipped, "returned": returned, "net": net}

@@ -20,7 +20,7 @@ from tests.support import projecting
 from tests.support.projecting import facts_from, interleaved
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
-TABLES = ("products", "orders", "order_lines", "order_moves", "targets")
+TABLES = ("products", "orders", "order_lines", "order_moves", "targets", "totals", "sku_totals")
 
 SO_1_LINES = [
     {"line_no": 1, "sku": "SKU-A", "qty": "10", "unit_price": "10.00"},
@@ -114,6 +114,32 @@ async def test_one_batch_prices_every_move_as_worked_out_by_hand(reference: dict
         ("SO-1", "online"),
         ("SO-2", "store"),
     ]
+
+
+def totals(reference: dict[str, list[str]], table: str, key: str) -> dict[tuple[str, str, str], list[str]]:
+    kinds = ("placed", "cancelled", "shipped", "returned")
+    return {
+        (r["span"], r["bucket"][:10], r[key]): [format(Decimal(str(r[kind])), "f") for kind in kinds]
+        for r in rows(reference, table)
+    }
+
+
+async def test_the_totals_sum_every_flow_once_per_day_month_and_year(reference: dict[str, list[str]]) -> None:
+    """All of it happens on 2026-09-01 (UTC). A cancellation counts at its order's time: SO-1's
+    4 + 1 units (40.00 + 10.17), SO-2's 10 (100.00). SO-1 line 2 placed 3 at 10.165: 30.50."""
+    buckets = {"day": "2026-09-01", "month": "2026-09-01", "year": "2026-01-01"}
+    by_team = totals(reference, "totals", "channel")
+    assert {(span, bucket) for span, bucket, _ in by_team} == set(buckets.items())
+    for span, bucket in buckets.items():
+        # [placed, cancelled, shipped, returned]
+        assert by_team[(span, bucket, "online")] == ["130.50", "50.17", "80.33", "10.17"]
+        assert by_team[(span, bucket, "store")] == ["100.00", "100.00", "0", "0"]
+    assert {r["team_id"] for r in rows(reference, "totals")} == {"north"}
+    by_sku = totals(reference, "sku_totals", "sku")
+    for span, bucket in buckets.items():
+        assert by_sku[(span, bucket, "SKU-A")] == ["200.00", "140.00", "60.00", "0"]
+        assert by_sku[(span, bucket, "SKU-B")] == ["30.50", "10.17", "20.33", "10.17"]
+    assert len(by_sku) == 6
 
 
 async def test_a_cancelled_line_its_order_lacks_is_refused_not_dropped(pg_dsn: str) -> None:
