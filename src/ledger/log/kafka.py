@@ -59,6 +59,7 @@ class KafkaLog:
         self._min_insync_replicas = min_insync_replicas
         self._timeout = timeout
         self._end_reader: KafkaReader | None = None
+        self._end_opening = asyncio.Lock()
         self._identity: str | None = None
 
     @property
@@ -196,6 +197,9 @@ class KafkaLog:
         except _FAILURES as e:
             await _stop(producer, producer.client)
             raise LogUnavailable(f"Kafka writer could not start: {e}") from e
+        except BaseException:  # cancelled while starting (a standby stopped, say): leave nothing open
+            await _stop(producer, producer.client)
+            raise
         return KafkaWriter(self, producer)
 
     async def open_reader(self, topics: Iterable[str] | None = None) -> KafkaReader:
@@ -219,11 +223,15 @@ class KafkaLog:
         except _FAILURES as e:
             await _stop(consumer, consumer._client)
             raise LogUnavailable(f"Kafka reader could not start: {e}") from e
+        except BaseException:  # cancelled while starting (a standby taking over, say)
+            await _stop(consumer, consumer._client)
+            raise
         return KafkaReader(consumer, tps, self._timeout)
 
     async def end_position(self) -> Position:
-        if self._end_reader is None:
-            self._end_reader = await self.open_reader()
+        async with self._end_opening:  # one reader, however many ask at once as the process starts
+            if self._end_reader is None:
+                self._end_reader = await self.open_reader()
         return await self._end_reader.end_position()
 
 
