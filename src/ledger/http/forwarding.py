@@ -130,7 +130,8 @@ class WriterClient:
                 timeout = self._settings.pool_acquire_timeout_s
                 with unavailable_as("finding the writer"):
                     found = await discovery.lookup(self._db, self._settings.topic_prefix, timeout=timeout)
-                self._address, self._doubt = (None if found is None else found.address), False
+                # Nothing registered yet (a take-over under way): ask again next time too.
+                self._address, self._doubt = (None, True) if found is None else (found.address, False)
             if self._address is None:
                 raise WriterUnreachable("no writer is active on this log")
             return self._address

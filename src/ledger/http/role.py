@@ -12,6 +12,8 @@ most ``LEDGER_INTERNAL_TIMEOUT_S`` for the writer) and exits.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import structlog
 from aiohttp import web
 
@@ -81,8 +83,9 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response(body, status=200 if ready else 503)
 
 
-async def run_api(settings: Settings) -> None:
-    """Serve on ``LEDGER_HOST:LEDGER_PORT`` beside any other API process there, until SIGTERM."""
+async def run_api(settings: Settings, stop: Awaitable[object] | None = None) -> None:
+    """Serve on ``LEDGER_HOST:LEDGER_PORT`` beside any other API process there, until SIGTERM
+    (or ``stop``, for a caller of its own)."""
     runner = web.AppRunner(
         create_api_app(settings), access_log=None, max_line_size=MAX_LINE_SIZE, max_field_size=MAX_FIELD_SIZE
     )
@@ -90,6 +93,6 @@ async def run_api(settings: Settings) -> None:
     try:
         await web.TCPSite(runner, settings.host, settings.port, reuse_port=True).start()
         log.info("api_listening", host=settings.host, port=settings.port)
-        await until_stopped()
+        await (until_stopped() if stop is None else stop)
     finally:
         await runner.cleanup()

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Final
+from collections.abc import Awaitable
+from typing import Any, Final
 
 import structlog
 
@@ -34,15 +35,15 @@ log = structlog.get_logger("ledger.writer")
 FENCED: Final = 3
 
 
-async def run_writer(settings: Settings) -> int:
-    """Run until SIGTERM (0) or until fenced (``FENCED``)."""
+async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) -> int:
+    """Run until SIGTERM (or ``stop``, for a caller of its own): 0; or until fenced: ``FENCED``."""
     if settings.internal_secret is None:
         raise bootstrap.MissingSecret(
             "LEDGER_INTERNAL_SECRET is not set: `ledger api` and `ledger writer` share it"
         )
     pools = bootstrap.plan("writer", settings)
     metrics = Metrics()
-    stopping = asyncio.create_task(until_stopped())
+    stopping = asyncio.ensure_future(until_stopped() if stop is None else stop)
     try:
         async with contextlib.AsyncExitStack() as stack:
             dsn = await stack.enter_async_context(bootstrap.database(settings))
@@ -61,17 +62,19 @@ async def run_writer(settings: Settings) -> int:
             log.info("writer_endpoint_listening", address=address)
             if not await _first(stopping, writer, Status.FENCED):
                 return 0
+            log.error("writer_fenced_exiting", problem=writer.problem)
             return FENCED
     finally:
         stopping.cancel()
         await asyncio.wait([stopping])
 
 
-async def _first(stopping: asyncio.Task[str], writer: Writer, wanted: Status) -> bool:
+async def _first(stopping: asyncio.Future[object], writer: Writer, wanted: Status) -> bool:
     """Wait for the writer to reach ``wanted`` (True), to be fenced or stop, or for SIGTERM (False)."""
     reached = asyncio.create_task(writer.until(wanted, Status.FENCED, Status.STOPPED))
     try:
-        await asyncio.wait([stopping, reached], return_when=asyncio.FIRST_COMPLETED)
+        either: list[asyncio.Future[Any]] = [stopping, reached]
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
     finally:
         reached.cancel()
     if stopping.done():
