@@ -130,10 +130,6 @@ class Supervisor:
 
         self._restarts = SupervisorMetrics().restarts
 
-    @property
-    def children(self) -> list[Child]:
-        return list(self._children)
-
     async def run(self) -> None:
         """Start every child, keep them running until SIGTERM or SIGINT, then stop them in order."""
         loop = asyncio.get_running_loop()
