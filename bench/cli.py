@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = FIGURES if not args.only else tuple(f.strip() for f in args.only.split(","))
     if unknown := [f for f in chosen if f not in RUNNERS]:
         parser.error(f"unknown figures {unknown}; choose from {', '.join(FIGURES)}")
-    tune_collector("batch")  # as ``ledger project`` and ``ledger replay`` run
+    tune_collector("projector")  # as ``ledger project`` and ``ledger replay`` run
     # SIGTERM unwinds like Ctrl-C, so the broker, the database and the servers are stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     report = Report(scale.name, scale.repeat)

@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--prefix", required=True)
     parser.add_argument("--partitions", type=int, default=3)
     args = parser.parse_args(argv)
-    tune_collector("serving")  # as ``ledger serve`` runs
+    tune_collector("writer")  # as ``ledger writer`` runs
     result = asyncio.run(recover(args.bootstrap, Topology(args.prefix, args.partitions)))
     print(json.dumps(result))
     return 0

@@ -57,6 +57,44 @@ class Settings(BaseSettings):
     pool_acquire_timeout_s: float = Field(
         5.0, gt=0, le=300, description="how long a request waits for a pooled connection; past it, 503"
     )
+    # Roles and processes (``ledger serve`` and the roles it runs).
+    api_workers: int | None = Field(
+        None, ge=1, le=256, description="`ledger api` processes `ledger serve` runs; default max(2, cores)"
+    )
+    projector_processes: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="`ledger project` processes `ledger serve` spreads the projections over; "
+        "default min(cores, projections)",
+    )
+    writer_standbys: int = Field(
+        1, ge=0, le=8, description="hot standby `ledger writer` processes beside the active one"
+    )
+    internal_secret: SecretStr | None = Field(
+        None, description="shared by `ledger api` and `ledger writer`: the writer's endpoint refuses others"
+    )
+    internal_listen: str = Field(
+        "unix",
+        pattern=r"^(unix|[A-Za-z0-9.:\[\]_-]+:[0-9]{1,5})$",
+        description="where the active writer listens: `unix` (a socket in the data dir) or HOST:PORT",
+    )
+    internal_advertise: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9.:\[\]_-]+:[0-9]{1,5}$",
+        description="HOST:PORT api processes reach a TCP endpoint at; default the listening one "
+        "(this host's name when it listens on every address)",
+    )
+    internal_timeout_s: float = Field(
+        30.0, gt=0, le=600, description="how long an api process waits for the writer's answer; past it, 503"
+    )
+    kafka_transaction_backoff_ms: float | None = Field(
+        2.0,
+        ge=0,
+        le=1000,
+        description="wait before asking again while Kafka still writes the last commit's markers; "
+        "unset keeps aiokafka's 20 ms (see ledger.log.kafka)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -84,6 +122,17 @@ class Settings(BaseSettings):
         if any(unicodedata.category(c) == "Cc" for c in token):
             raise ValueError("control characters cannot travel in an Authorization header")
         return SecretStr(token)
+
+    @field_validator("internal_secret")
+    @classmethod
+    def _usable_internal_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Trimmed like the admin token; a secret anyone could guess protects nothing."""
+        if value is None:
+            return None
+        secret = value.get_secret_value().strip()
+        if len(secret) < MIN_ADMIN_TOKEN or any(unicodedata.category(c) == "Cc" for c in secret):
+            raise ValueError(f"give at least {MIN_ADMIN_TOKEN} characters, none of them control characters")
+        return SecretStr(secret)
 
     @field_validator("sla_hours")
     @classmethod

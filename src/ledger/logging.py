@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import sys
 from typing import TextIO, cast
 
@@ -49,11 +50,26 @@ def _route_aiohttp() -> None:
     aiohttp_log.propagate = False
 
 
-def configure_logging(level: str = "info") -> None:
+def _named(role: str) -> structlog.types.Processor:
+    """Adds the process's role and pid: the lines of ``ledger serve``'s children interleave."""
+    pid = os.getpid()
+
+    def add(_: object, __: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+        event.setdefault("role", role)
+        event.setdefault("pid", pid)
+        return event
+
+    return add
+
+
+def configure_logging(level: str = "info", *, role: str | None = None) -> None:
+    """``role``: a process of ``ledger serve`` names itself on every line."""
     _route_aiohttp()
+    named = [] if role is None else [_named(role)]
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            *named,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

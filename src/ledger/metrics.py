@@ -1,8 +1,25 @@
-"""Prometheus metrics, one registry per app (tests build many apps in one process)."""
+"""Prometheus metrics, one registry per app (tests build many apps in one process).
+
+Under ``ledger serve`` every role is a process of its own, and ``/metrics`` on any API
+worker shows them all: the supervisor names a directory (``PROMETHEUS_MULTIPROC_DIR``, under
+the data dir, emptied as it starts) before any child starts, prometheus_client then keeps
+each process's values in files there, and ``exposition`` merges the files of every process.
+That is prometheus_client's multiprocess mode; it was chosen over each role serving its own
+``/metrics`` because projector processes serve no HTTP at all, and because one scrape of one
+port then sees the whole box, whichever worker answers. Counters of a process that died stay
+in the sum (a restart does not reset a count); gauges count only live processes
+(``livemax``), since the supervisor marks a dead child's files as such.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+from typing import Final
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROCESS_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -37,12 +54,14 @@ class Metrics:
             "Events in the log not yet applied",
             ["projection"],
             registry=self.registry,
+            multiprocess_mode="livemax",  # one process owns a projection: its value, while it lives
         )
         self.parked = Gauge(
             "ledger_projector_parked",
             "Messages parked in the dead-letter table",
             ["projection"],
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.restarts = Counter(
             "ledger_projector_restarts",
@@ -56,3 +75,26 @@ class Metrics:
             ["projection"],
             registry=self.registry,
         )
+
+
+class SupervisorMetrics:
+    """What ``ledger serve`` itself counts: children restarted after they died, by role."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.restarts = Counter(
+            "ledger_process_restarts",
+            "Child processes of ledger serve restarted after they ended unasked, by role",
+            ["role"],
+            registry=self.registry,
+        )
+
+
+def exposition(metrics: Metrics) -> bytes:
+    """The text ``/metrics`` answers: every process's metrics in multiprocess mode, else this one's."""
+    directory = os.environ.get(MULTIPROCESS_DIR)
+    if not directory:
+        return generate_latest(metrics.registry)
+    merged = CollectorRegistry()
+    MultiProcessCollector(merged, directory)  # type: ignore[no-untyped-call]  # unannotated upstream
+    return generate_latest(merged)

@@ -7,6 +7,7 @@ is half in the log; stream versions have no gaps; writes resume when the broker 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from ledger.writer import Writer, WriterUnavailable
 from tests.support.commands import location
+from tests.support.processes import children_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -60,7 +62,7 @@ def assert_log_is_whole(events: list[Envelope]) -> None:
 
 
 class Server:
-    """``ledger serve`` as a real child process, to be killed for real."""
+    """``ledger serve`` as a real child process (a supervisor and its roles), to be killed for real."""
 
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
         self.env, self.port, self.log_path = env, port, log_path
@@ -85,9 +87,14 @@ class Server:
         raise AssertionError("ledger serve did not become ready:\n" + self.log_path.read_text()[-3000:])
 
     def kill(self) -> None:
+        """kill -9 of the whole of it at once: the supervisor and every role it runs."""
         assert self.process is not None
+        children = children_of(self.process.pid)
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def terminate(self) -> int:
         assert self.process is not None

@@ -19,14 +19,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledger import bootstrap
 from ledger.audit.exchange import parse_line, read_lines
 from ledger.audit.manifest import ExchangeError
 from ledger.config import Settings
-from ledger.database import database_url
 from ledger.envelope import Envelope
 from ledger.log import EventLog
-from ledger.log.factory import build_log
-from ledger.writer.lease import WriterLease
 
 BATCH = 1000
 Progress = Callable[[int], None]
@@ -66,21 +64,17 @@ async def claimed_log(settings: Settings) -> AsyncIterator[EventLog]:
 
     The lease comes first, so a refusal never touches the log; ``WriterActive`` when another
     process holds it, ``ExchangeError`` when the log already holds events."""
-    dsn = database_url(settings)
-    lease = WriterLease(dsn, settings.topic_prefix, timeout=settings.log_timeout_s)
-    if not await lease.try_acquire():
-        raise WriterActive("a writer is active on the log")
-    try:
-        log = build_log(settings, dsn)
-        await log.start()
+    async with bootstrap.database(settings) as dsn:
+        lease = bootstrap.lease(settings, dsn)
+        if not await lease.try_acquire():
+            raise WriterActive("a writer is active on the log")
         try:
-            if any((await log.end_position()).values()):
-                raise ExchangeError("the log is not empty: import only into an empty log")
-            yield log
+            async with bootstrap.event_log(settings, dsn, bootstrap.plan("command", settings)) as log:
+                if any((await log.end_position()).values()):
+                    raise ExchangeError("the log is not empty: import only into an empty log")
+                yield log
         finally:
-            await log.close()
-    finally:
-        await lease.release()
+            await lease.release()
 
 
 async def import_(

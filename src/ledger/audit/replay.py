@@ -23,12 +23,11 @@ from pathlib import Path
 
 import asyncpg
 
+from ledger import bootstrap
 from ledger.audit.exchange import ExchangeError, Manifest, count_lines, manifest_path
 from ledger.audit.importing import import_
 from ledger.config import Settings
-from ledger.database import database_url
 from ledger.log import EventLog, Position
-from ledger.log.factory import build_log
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
 from ledger.progress import Meter
@@ -70,20 +69,13 @@ class Outcome:
 async def replay(
     settings: Settings, chosen: Sequence[Projection], *, compare: bool, source: Path | None, meter: Meter
 ) -> list[Outcome]:
-    dsn = database_url(settings)
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=8)
-    try:
+    pools = bootstrap.plan("command", settings)
+    async with bootstrap.database(settings) as dsn, bootstrap.main_pool(dsn, settings, pools) as pool:
         if source is not None:
             return await _from_source(settings, dsn, pool, source, chosen, compare, meter)
-        log = build_log(settings, dsn)
-        await log.start()
-        try:
+        async with bootstrap.event_log(settings, dsn, pools) as log:
             run = _compare_live if compare else _swap_live
             return await run(log, pool, settings, chosen, meter)
-        finally:
-            await log.close()
-    finally:
-        await pool.close()
 
 
 async def _compare_live(

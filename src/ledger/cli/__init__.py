@@ -24,6 +24,7 @@ __all__ = ["UsageError", "main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ledger", description="An event-sourced ERP-lite ledger.")
+    parser.set_defaults(gc="command")  # a role's command names its own (``ledger.memory``)
     commands = parser.add_subparsers(dest="command", required=True)
     server.add_parsers(commands)
     demo.add_parsers(commands)
@@ -35,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    tune_collector("serving" if args.command == "serve" else "batch")
+    if args.gc is not None:  # each command's role says how its process collects garbage
+        tune_collector(args.gc)
     try:
         return int(args.run(args))
     except ValidationError as e:

@@ -153,16 +153,14 @@ def check_file(
 
 def _on_log(settings: Settings, work: Callable[[EventLog], Awaitable[T]]) -> T:
     """Run ``work`` on the log the settings name; an unreachable log is bad input (exit 2)."""
-    from ledger.database import database_url
-    from ledger.log.factory import build_log
+    from ledger import bootstrap
 
     async def run() -> T:
-        log = build_log(settings, database_url(settings))
-        await log.start()
-        try:
+        async with (
+            bootstrap.database(settings) as dsn,
+            bootstrap.event_log(settings, dsn, bootstrap.plan("command", settings)) as log,
+        ):
             return await work(log)
-        finally:
-            await log.close()
 
     try:
         return asyncio.run(run())

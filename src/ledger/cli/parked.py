@@ -121,21 +121,16 @@ def _run(args: argparse.Namespace) -> int:
 async def _on_database(
     settings: Settings, args: argparse.Namespace, chosen: Sequence[Projection], stream: str | None
 ) -> int:
-    import asyncpg
-
-    from ledger.database import database_url
+    from ledger import bootstrap
     from ledger.projector import bookkeeping
 
-    dsn = database_url(settings)
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=3)
-    try:
+    pools = bootstrap.plan("command", settings)
+    async with bootstrap.database(settings) as dsn, bootstrap.main_pool(dsn, settings, pools) as pool:
         async with pool.acquire() as conn:
             await bookkeeping.setup(conn)
         if args.action == "list":
             return await _list(pool, settings, chosen, stream, args.limit)
         return await _act(pool, settings, dsn, chosen, args.action, stream, args.wait)
-    finally:
-        await pool.close()
 
 
 async def _list(

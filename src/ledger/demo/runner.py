@@ -23,18 +23,15 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import asyncpg
 from pydantic import ValidationError
 
 from handlers import DomainError
+from ledger import bootstrap
 from ledger.config import Settings
-from ledger.database import database_url
 from ledger.demo.generator import DemoCommand, generate
 from ledger.log import EventLog, Position
-from ledger.log.factory import build_log
+from ledger.metrics import Metrics
 from ledger.writer import CommandRequest, Writer
-from ledger.writer.lease import WriterLease
-from ledger.writer.snapshots import SnapshotStore
 from schemas import parse_command
 
 WINDOW = 500
@@ -171,26 +168,24 @@ async def load_demo(
     meter: Meter | None = None,
 ) -> Summary:
     """Generate the history and load it into the log that ``settings`` name."""
-    dsn = database_url(settings)
-    event_log = build_log(settings, dsn)
-    await event_log.start()
-    lease = WriterLease(dsn, settings.topic_prefix, timeout=settings.log_timeout_s)
-    try:
-        await _refuse_unless_empty(event_log, force)
-        if not await lease.try_acquire():
-            raise WriterActive("a writer is active on the log")
-        await _refuse_unless_empty(event_log, force)  # again: a server may have written meanwhile
-        commands = generate(now, seed, days, ZoneInfo(settings.timezone))
-        if meter is None:
-            return await _load(settings, dsn, event_log, commands, None)
-        meter.start(len(commands))
+    pools = bootstrap.plan("command", settings)
+    async with bootstrap.database(settings) as dsn, bootstrap.event_log(settings, dsn, pools) as event_log:
+        lease = bootstrap.lease(settings, dsn)
         try:
-            return await _load(settings, dsn, event_log, commands, meter.update)
+            await _refuse_unless_empty(event_log, force)
+            if not await lease.try_acquire():
+                raise WriterActive("a writer is active on the log")
+            await _refuse_unless_empty(event_log, force)  # again: a server may have written meanwhile
+            commands = generate(now, seed, days, ZoneInfo(settings.timezone))
+            if meter is None:
+                return await _load(settings, dsn, event_log, commands, None)
+            meter.start(len(commands))
+            try:
+                return await _load(settings, dsn, event_log, commands, meter.update)
+            finally:
+                meter.stop()
         finally:
-            meter.stop()
-    finally:
-        await lease.release()
-        await event_log.close()
+            await lease.release()
 
 
 async def _refuse_unless_empty(event_log: EventLog, force: bool) -> None:
@@ -202,17 +197,10 @@ async def _refuse_unless_empty(event_log: EventLog, force: bool) -> None:
 async def _load(
     settings: Settings, dsn: str, event_log: EventLog, commands: list[DemoCommand], progress: Progress | None
 ) -> Summary:
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
-    try:
-        snapshots = SnapshotStore(pool, settings.topic_prefix)
-        await snapshots.setup()
-        writer = Writer(
-            event_log, snapshots, max_batch=settings.max_batch, snapshot_every=settings.snapshot_every
-        )
-        await writer.start()
-        try:
-            return await submit_all(writer, commands, progress=progress)
-        finally:
-            await writer.stop()
-    finally:
-        await pool.close()
+    pools = bootstrap.plan("command", settings)
+    async with (
+        bootstrap.main_pool(dsn, settings, pools) as pool,
+        # The lease is this load's own (``load_demo``): the writer takes none of its own.
+        bootstrap.writer(settings, dsn, event_log, pool, Metrics(), leased=False) as writer,
+    ):
+        return await submit_all(writer, commands, progress=progress)

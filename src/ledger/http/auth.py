@@ -17,6 +17,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
+from ledger.ddl import set_up
 from ledger.http.problems import Problem
 from ledger.store import unavailable_as
 from schemas.access import SCOPES as SCOPES  # re-exported: the scopes a token can carry
@@ -65,8 +66,7 @@ class TokenStore:
         self._cache: dict[str, tuple[Principal | None, float]] = {}
 
     async def setup(self) -> None:
-        async with self._pool.acquire() as conn:
-            await conn.execute(_DDL)
+        await set_up(self._pool, "ledger_auth_ddl", _DDL)
 
     async def authenticate(self, token: str) -> Principal | None:
         key = digest(token)
@@ -128,7 +128,13 @@ TOKENS = web.AppKey("tokens", TokenStore)
 
 
 async def authenticate(request: web.Request) -> Principal:
-    """The request's principal, or a 401."""
+    """The request's principal, or a 401.
+
+    On the writer's internal endpoint the principal comes with the request, authenticated by
+    the API process that forwarded it and vouched for by the internal secret
+    (``ledger.writer.endpoint``), so the same handlers serve both."""
+    if PRINCIPAL in request:
+        return request[PRINCIPAL]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -102,18 +102,18 @@ def outcome(status: int) -> str:
     return "invalid" if status < 500 else "failed"
 
 
-def _known(name: object) -> str:
+def counted_name(name: object) -> str:
     """The name a command is counted and logged under: names nobody can register are one."""
     return name if isinstance(name, str) and name in COMMANDS else "unknown"
 
 
 def _count(request: web.Request, name: object, status: int) -> None:
-    request.app[METRICS].commands.labels(command=_known(name), outcome=outcome(status)).inc()
+    request.app[METRICS].commands.labels(command=counted_name(name), outcome=outcome(status)).inc()
 
 
 async def post_command(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    structlog.contextvars.bind_contextvars(command=_known(name))
+    structlog.contextvars.bind_contextvars(command=counted_name(name))
     try:
         response = await _decide_one(request, name)
     except Exception as error:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from ledger.http import openapi
 from ledger.http.auth import authenticate
 from ledger.http.keys import LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
 from ledger.http.responses import json_response
 from ledger.log import LogError
+from ledger.metrics import exposition
 from ledger.store import DatabaseUnavailable, is_unavailable, unavailable_as
 from ledger.writer.service import Status
 
@@ -73,8 +74,8 @@ async def openapi_json(_: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    registry = request.app[METRICS].registry
-    return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    body = exposition(request.app[METRICS])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 def add_routes(app: web.Application) -> None:

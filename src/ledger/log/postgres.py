@@ -97,10 +97,14 @@ def _record(row: asyncpg.Record) -> Record:
 class PostgresLog:
     """``EventLog`` over a PostgreSQL database (see the module docstring)."""
 
-    def __init__(self, dsn: str, topology: Topology, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, dsn: str, topology: Topology, *, timeout: float = 10.0, pool_size: tuple[int, int] = (1, 8)
+    ) -> None:
+        """``pool_size``: the (min, max) connections of the log's own pool (``ledger.bootstrap`` sizes it)."""
         self._dsn = dsn
         self._topology = topology
         self._timeout = timeout
+        self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._appended = asyncio.Condition()
@@ -119,7 +123,10 @@ class PostgresLog:
 
     async def start(self) -> None:
         try:
-            self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=8, timeout=self._timeout)
+            low, high = self._pool_size
+            self._pool = await asyncpg.create_pool(
+                self._dsn, min_size=low, max_size=high, timeout=self._timeout
+            )
             async with self._pool.acquire() as conn:
                 await conn.execute("SELECT pg_advisory_lock(hashtext('ledger_log_ddl'))")
                 try:

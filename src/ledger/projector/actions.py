@@ -19,15 +19,16 @@ retry or a release is carried out by that owner, between two of its batches, or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
 import asyncpg
 import orjson
 
+from ledger import bootstrap
 from ledger.config import Settings
 from ledger.log import EventLog, Record
-from ledger.log.factory import build_log
 from ledger.projector import bookkeeping, parking
 from ledger.projector.locks import release_exclusive, try_exclusive
 from ledger.projector.runtime import projector_key
@@ -62,16 +63,18 @@ class LogOnDemand:
     def __init__(self, settings: Settings, dsn: str) -> None:
         self._settings, self._dsn = settings, dsn
         self._log: EventLog | None = None
+        self._opened = contextlib.AsyncExitStack()
 
     async def read_back(self, seqs: list[parking.Seq]) -> dict[parking.Seq, Record]:
         if self._log is None:
-            self._log = build_log(self._settings, self._dsn)
-            await self._log.start()
+            pools = bootstrap.plan("command", self._settings)
+            self._log = await self._opened.enter_async_context(
+                bootstrap.event_log(self._settings, self._dsn, pools)
+            )
         return await parking.read_back(self._log, seqs)
 
     async def close(self) -> None:
-        if self._log is not None:
-            await self._log.close()
+        await self._opened.aclose()
 
 
 async def carry_out(

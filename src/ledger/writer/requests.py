@@ -1,4 +1,5 @@
-"""A command as the writer receives it, and the pending answer its caller waits on."""
+"""A command as the writer receives it, the pending answer its caller waits on, and how the
+answers that need no decision are given: a key seen before, a key repeated in one batch."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ledger.ids import new_hex
-from ledger.writer.idempotency import Key, command_digest
+from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
+from ledger.writer.idempotency import IdempotencyIndex, Key, command_digest
 from ledger.writer.results import CommandResult
 from schemas import Command
+
+_KEY_CONFLICT = "this Idempotency-Key was used with another command body"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +71,40 @@ def earlier_with_key(pending: Pending, decided: Sequence[tuple[Pending, object]]
 def fail(pending: Pending, error: BaseException) -> None:
     if not pending.future.done():
         pending.future.set_exception(error)
+
+
+def fail_all(
+    decided: Sequence[tuple[Pending, object]], repeats: Sequence[tuple[Pending, Pending]], error: Exception
+) -> None:
+    for pending, _ in decided:
+        fail(pending, error)
+    for pending, _ in repeats:
+        fail(pending, error)
+
+
+def answered_from_index(pending: Pending, index: IdempotencyIndex) -> bool:
+    """A key used by an earlier batch: answer its first result again, or refuse another body."""
+    key = pending.key
+    known = None if key is None else index.get(key)
+    if known is None:
+        return False
+    if known.command_id != pending.command_id:
+        fail(pending, IdempotencyConflict(_KEY_CONFLICT))
+    else:
+        pending.future.set_result(known)
+    return True
+
+
+def answer_repeats(repeats: Sequence[tuple[Pending, Pending]]) -> None:
+    """Answer each repeat of a key within one batch as its first was answered."""
+    for pending, first in repeats:
+        if pending.future.done():
+            continue
+        if first.command_id != pending.command_id:
+            fail(pending, IdempotencyConflict(_KEY_CONFLICT))
+        elif not first.future.done():
+            fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
+        elif (error := first.future.exception()) is not None:
+            fail(pending, error)
+        else:
+            pending.future.set_result(first.future.result())

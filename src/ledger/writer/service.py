@@ -7,11 +7,12 @@ event in one transaction and only then answers the callers. A failed append roll
 back through the journal and fails those callers with 503; nothing is acknowledged that is
 not durable.
 
-Start-up: take the log's writer lease (or wait for it as a standby while another process
-writes), claim the log (which fences any earlier writer), then load the snapshot and read the
-log's tail after it, so no event of a fenced predecessor can be missed. Recovery, at a
-standby's take-over or after the log failed, is retried until the writer is active, fenced
-or stopped: every failure is logged with its traceback and counted, none ends it.
+Start-up: take the log's writer lease (or wait for it as a hot standby while another
+process writes, ``ledger.writer.standby``), claim the log (which fences any earlier writer),
+then read the log after the state (``ledger.writer.recovery``), so no event of a fenced
+predecessor can be missed. Recovery, at a take-over or after the log failed, is retried
+until the writer is active, fenced or stopped (``ledger.writer.retrying``). Snapshots are
+the active writer's (``ledger.writer.snapshotting``).
 """
 
 from __future__ import annotations
@@ -29,21 +30,31 @@ from ledger.ids import new_uuid
 from ledger.log import EventLog, LogError, LogWriter, Position, Record, WriterFenced
 from ledger.memory import freeze_survivors
 from ledger.metrics import Metrics
-from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
+from ledger.writer.errors import WriterUnavailable
 from ledger.writer.lease import WriterLease
-from ledger.writer.requests import CommandRequest, Pending, command_id, earlier_with_key, fail, outcome
+from ledger.writer.recovery import read_to_end, restore
+from ledger.writer.requests import (
+    CommandRequest,
+    Pending,
+    answer_repeats,
+    answered_from_index,
+    command_id,
+    earlier_with_key,
+    fail,
+    fail_all,
+    outcome,
+)
 from ledger.writer.results import CommandResult, WrittenEvent
-from ledger.writer.snapshots import Snapshot, SnapshotStore
-from ledger.writer.state import Status, WriterState, apply_record
+from ledger.writer.retrying import Backoff
+from ledger.writer.snapshots import SnapshotStore
+from ledger.writer.snapshotting import Snapshotter
+from ledger.writer.standby import HotStandby
+from ledger.writer.state import Folded, Status, WriterState
 from schemas import Command, Event
 
 __all__ = ["CommandRequest", "Status", "Writer"]
 
 log = structlog.get_logger("ledger.writer")
-
-_KEY_CONFLICT = "this Idempotency-Key was used with another command body"
-_FIRST_RETRY = 0.2  # seconds before recovery is tried again, doubled up to the last
-_LAST_RETRY = 5.0
 
 
 class Writer:
@@ -64,31 +75,49 @@ class Writer:
         ``stop``; while another process holds it, this writer stands by."""
         self._log = log
         self._lease = lease
-        self._snapshots = snapshots
+        self._snapshot_store = snapshots
+        self._snapshots = Snapshotter(snapshots, log, every=snapshot_every)
         self._clock = clock
         self._max_batch = max_batch
-        self._snapshot_every = snapshot_every
         self._metrics = metrics or Metrics()
         self._queue: asyncio.Queue[Pending | None] = asyncio.Queue()
-        self._state = WriterState()
+        self._folded = Folded()
         self._handle: LogWriter | None = None
-        self._position = Position.empty()
-        self._events = 0
-        self._events_at_snapshot = 0
         self._loop_task: asyncio.Task[None] | None = None
         self._recovery_task: asyncio.Task[None] | None = None
-        self._snapshotting: asyncio.Task[None] | None = None
-        self.status = Status.STARTING
+        self._status = Status.STARTING
+        self._changed = asyncio.Event()
         self.problem: str | None = None
+
+    @property
+    def status(self) -> Status:
+        return self._status
+
+    @status.setter
+    def status(self, value: Status) -> None:
+        self._status = value
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def until(self, *wanted: Status) -> Status:
+        """Wait until the status is one of ``wanted``; answer it."""
+        while self._status not in wanted:
+            await self._changed.wait()
+        return self._status
 
     @property
     def position(self) -> Position:
         """How far into the log this writer's state reaches."""
-        return self._position
+        return self._folded.position
 
     @property
     def model(self) -> WriteModel:
         return self._state.model
+
+    @property
+    def _state(self) -> WriterState:
+        """The state, which moves with its position (``Folded``)."""
+        return self._folded.state
 
     # -- lifetime -------------------------------------------------------------------------
 
@@ -121,10 +150,9 @@ class Writer:
         if self._loop_task is not None:
             await self._queue.put(None)
             await asyncio.wait([self._loop_task])
-        if self._snapshotting is not None:
-            await self._snapshotting  # one begun by the loop: stored (or logged as failed) first
+        await self._snapshots.settle()  # one begun by the loop: stored (or logged as failed) first
         if self.status is Status.ACTIVE:
-            await self._snapshot()
+            await self._snapshots.take(self._folded)
         self.status = Status.STOPPED
         self._fail_queued(WriterUnavailable("the writer is shutting down"))
         if self._handle is not None:
@@ -175,107 +203,43 @@ class Writer:
     # -- recovery -------------------------------------------------------------------------
 
     async def _recover(self, *, from_snapshot: bool = True) -> None:
+        """Claim the log, then read it to the end: from the snapshot, or (after a failed
+        append, or as a warm standby) from this writer's own position."""
         self._handle = await self._log.open_writer()  # fence first, then read to the end
-        snapshot = await self._usable_snapshot() if from_snapshot else None
-        if snapshot is not None:
-            self._state = snapshot.state
-            self._position = snapshot.position
-            self._events = self._events_at_snapshot = snapshot.events
-        try:
-            await self._catch_up()
-        except (LogError, OSError):
-            raise
-        except Exception as e:
-            if snapshot is None:
-                raise
-            # The snapshot loaded, yet the log's tail does not apply to it: it is not to be trusted.
-            reason = f"the log's tail fails on it: {e!r}"
-            log.warning("snapshot_ignored", events=snapshot.events, reason=reason)
-            self._state, self._position = WriterState(), Position.empty()
-            self._events = self._events_at_snapshot = 0
-            await self._catch_up()
+        if from_snapshot:
+            self._folded = await restore(self._log, self._snapshot_store)
+            self._snapshots.resumed(self._folded.resumed)
+        else:
+            await read_to_end(self._log, self._folded)
         freeze_survivors()  # the recovered state lives as long as the writer: never rescan it
         self.status = Status.ACTIVE
         self.problem = None
-        log.info("writer_active", events=self._events, position=repr(self._position))
-
-    async def _usable_snapshot(self) -> Snapshot | None:
-        """The stored snapshot of this log, unless it reaches past the log's end (then another
-        log's, whatever its identity says: one whose topics were replaced under the same name)."""
-        if self._snapshots is None:
-            return None
-        snapshot = await self._snapshots.load(self._log.identity())
-        if snapshot is None:
-            return None
-        end = await self._log.end_position()
-        mine = Position({tp: o for tp, o in snapshot.position.items() if tp.topic in self._log.topics})
-        if not end.covers(mine):
-            reason = "its position is past the log's end"
-            log.warning("snapshot_ignored", events=snapshot.events, reason=reason)
-            return None
-        return snapshot
-
-    async def _catch_up(self) -> None:
-        """Apply the log from this writer's position to its end, a batch at a time: a batch
-        applies whole (with the position after it) or not at all, so a failure part-way
-        leaves state and position agreeing, and the next attempt goes on from there."""
-        journal = self._state.model.journal
-        reader = await self._log.open_reader()
-        try:
-            await reader.seek(self._position)
-            end = await self._log.end_position()
-            while True:
-                records = await reader.read(max_records=5000, timeout=0.2)
-                try:
-                    for record in records:
-                        apply_record(self._state, record)
-                except BaseException:
-                    journal.rollback()
-                    raise
-                journal.commit()  # replayed facts are final
-                self._events += len(records)
-                self._position = reader.position
-                if not records and reader.position.covers(end):
-                    break
-        finally:
-            await reader.close()
+        log.info("writer_active", events=self._folded.events, position=repr(self._folded.position))
 
     async def _take_over(self) -> None:
-        """The standby's wait: take the lease once it is free, then recover from the snapshot."""
+        """The standby's wait (``HotStandby``), then recovery from where it stands."""
         assert self._lease is not None
-        delay = _FIRST_RETRY
-        while True:
-            try:
-                await self._lease.acquire()
-                break
-            except Exception as e:  # the database is away: wait for it, and the lease, again
-                self._count_failure("lease", e, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _LAST_RETRY)
-        log.info("writer_lease_taken")
+        standby = HotStandby(self._lease, self._log, self._snapshot_store, self._metrics)
+        warm = await standby.wait()
         self.status = Status.STARTING
-        await self._keep_recovering(from_snapshot=True)
+        if warm is not None:
+            self._folded = warm
+            self._snapshots.resumed(warm.resumed)
+        await self._keep_recovering(from_snapshot=warm is None)
 
     async def _keep_recovering(self, *, from_snapshot: bool) -> None:
         """Recover until this writer is active, fenced or stopped, whatever each attempt raises."""
-        delay = _FIRST_RETRY
+        backoff = Backoff(self._metrics, "recovery")
         while self.status in (Status.STARTING, Status.UNAVAILABLE):
             try:
                 if self._handle is not None:
                     await self._handle.close()
-                # After a failed append the state is good up to our position: no snapshot needed.
                 await self._recover(from_snapshot=from_snapshot)
             except WriterFenced as e:
                 self._fence(e)
             except Exception as e:
                 self.problem = f"recovery failed: {e!r}"
-                self._count_failure("recovery", e, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _LAST_RETRY)
-
-    def _count_failure(self, step: str, error: Exception, retry_in: float) -> None:
-        self._metrics.writer_recovery_failures.labels(step, type(error).__name__).inc()
-        log.error(f"writer_{step}_failed", error=repr(error), retry_in=retry_in, exc_info=error)
+                await asyncio.sleep(backoff.failed(e))
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -316,7 +280,7 @@ class Writer:
         repeats: list[tuple[Pending, Pending]] = []
         now = self._clock()
         for pending in batch:
-            if pending.future.done() or self._answered_from_index(pending):
+            if pending.future.done() or answered_from_index(pending, self._state.idempotency):
                 continue
             if (first := earlier_with_key(pending, decided)) is not None:
                 repeats.append((pending, first))  # answered once the first is settled
@@ -330,7 +294,7 @@ class Writer:
                 fail(pending, e)
         envelopes = [e for _, envs in decided for e in envs]
         if not envelopes:
-            self._answer_repeats(repeats)
+            answer_repeats(repeats)
             return
         try:
             assert self._handle is not None
@@ -339,46 +303,24 @@ class Writer:
         except WriterFenced as e:
             journal.rollback()
             self._fence(e)
-            self._fail_batch(decided, repeats, WriterUnavailable("this writer was fenced by another"))
+            fail_all(decided, repeats, WriterUnavailable("this writer was fenced by another"))
             return
         except Exception as e:  # LogError, or anything else: the append's outcome is unknown
             journal.rollback()
             if not isinstance(e, LogError):
                 log.error("writer_append_failed", error=repr(e), exc_info=e)
             self._lose_log(e)
-            self._fail_batch(decided, repeats, WriterUnavailable(f"the log did not confirm the append: {e}"))
+            fail_all(decided, repeats, WriterUnavailable(f"the log did not confirm the append: {e}"))
             return
         journal.commit()
         # The state and its position move together, before anyone is answered.
         appended = Position.after((r.topic, r.partition, r.offset) for r in records)
-        self._position = self._position.merge(appended)
-        self._events += len(records)
+        self._folded.position = self._folded.position.merge(appended)
+        self._folded.events += len(records)
         self._settle(decided, records)
-        self._answer_repeats(repeats)
-        if self._snapshots is not None and self._events - self._events_at_snapshot >= self._snapshot_due():
-            await self._snapshot_apart()
-
-    def _snapshot_due(self) -> int:
-        """Events between snapshots: ``snapshot_every``, or one per stream held if more.
-
-        A snapshot costs in proportion to the state (pickling every stream), so it waits for
-        at least as many events as the state holds streams: its cost per event stays constant
-        however large the state grows. Measured with 100k streams, snapshots every 10k events
-        took a fifth of the server's time under batch load.
-        """
-        return max(self._snapshot_every, len(self._state.heads))
-
-    def _answered_from_index(self, pending: Pending) -> bool:
-        """A key used by an earlier batch: answer its first result again, or refuse another body."""
-        key = pending.key
-        known = None if key is None else self._state.idempotency.get(key)
-        if known is None:
-            return False
-        if known.command_id != pending.command_id:
-            fail(pending, IdempotencyConflict(_KEY_CONFLICT))
-        else:
-            pending.future.set_result(known)
-        return True
+        answer_repeats(repeats)
+        if self._snapshots.due(self._folded):
+            await self._snapshots.begin(self._folded)
 
     def _decide(self, pending: Pending, now: datetime) -> list[Envelope]:
         """Decide one command and apply its events to the state (journaled, so undoable)."""
@@ -434,31 +376,6 @@ class Writer:
             if not pending.future.done():
                 pending.future.set_result(result)
 
-    @staticmethod
-    def _answer_repeats(repeats: list[tuple[Pending, Pending]]) -> None:
-        for pending, first in repeats:
-            if pending.future.done():
-                continue
-            if first.command_id != pending.command_id:
-                fail(pending, IdempotencyConflict(_KEY_CONFLICT))
-            elif not first.future.done():
-                fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
-            elif (error := first.future.exception()) is not None:
-                fail(pending, error)
-            else:
-                pending.future.set_result(first.future.result())
-
-    def _fail_batch(
-        self,
-        decided: list[tuple[Pending, list[Envelope]]],
-        repeats: list[tuple[Pending, Pending]],
-        error: Exception,
-    ) -> None:
-        for pending, _ in decided:
-            fail(pending, error)
-        for pending, _ in repeats:
-            fail(pending, error)
-
     def _fail_queued(self, error: Exception) -> None:
         while not self._queue.empty():
             item = self._queue.get_nowait()
@@ -477,34 +394,3 @@ class Writer:
         self._recovery_task = self._supervised(
             self._keep_recovering(from_snapshot=False), "ledger-writer-reconnect"
         )
-
-    async def _snapshot_apart(self) -> None:
-        """Begin a snapshot and go on deciding while it is pickled; one at a time."""
-        if self._snapshots is None or (self._snapshotting is not None and not self._snapshotting.done()):
-            return
-        events = self._events
-        try:
-            snapshot = Snapshot(self._log.identity(), self._position, events, self._state)
-            finish = await self._snapshots.save_apart(snapshot)
-        except Exception as e:  # a missed snapshot only slows the next start
-            log.warning("snapshot_failed", error=repr(e))
-            return
-        self._events_at_snapshot = events
-
-        async def finished() -> None:
-            try:
-                size = await finish()
-            except Exception as e:
-                log.warning("snapshot_failed", error=repr(e))
-            else:
-                log.info("snapshot_taken", events=events, bytes=size)
-
-        self._snapshotting = asyncio.create_task(finished(), name="ledger-writer-snapshot")
-
-    async def _snapshot(self) -> None:
-        """A snapshot of the state now, waited for: the clean stop's, after any in flight."""
-        if self._snapshotting is not None:
-            await self._snapshotting  # never two at once, and never the older one last
-        await self._snapshot_apart()
-        if self._snapshotting is not None:
-            await self._snapshotting

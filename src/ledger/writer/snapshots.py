@@ -32,6 +32,7 @@ from typing import IO, Any, Final
 import asyncpg
 import structlog
 
+from ledger.ddl import set_up
 from ledger.log import Position
 
 SCHEMA = "ledger_writer"
@@ -151,8 +152,7 @@ class SnapshotStore:
         self._name = name
 
     async def setup(self) -> None:
-        async with self._pool.acquire() as conn:
-            await conn.execute(_DDL)
+        await set_up(self._pool, "ledger_writer_ddl", _DDL)
 
     async def load(self, log_id: str) -> Snapshot | None:
         """The stored snapshot if it can be resumed on the log ``log_id``; else None (logged)."""

@@ -1,13 +1,14 @@
-"""The writer's status, and the state a snapshot holds with the fold of a log record into it."""
+"""The writer's status, the state a snapshot holds, and the fold of log records into it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from handlers import WriteModel, evolve
 from handlers.journal import Table
-from ledger.log import Record
+from ledger.log import Position, Record
 from ledger.writer.idempotency import IdempotencyIndex
 from ledger.writer.results import WrittenEvent
 from schemas import parse_event
@@ -45,3 +46,30 @@ def apply_record(state: WriterState, record: Record) -> None:
             record, envelope.id, envelope.type, envelope.stream, envelope.version
         )
         state.idempotency.observe((envelope.actor, envelope.idempotency_key), envelope.causation_id, written)
+
+
+@dataclass
+class Folded:
+    """The state, how far into the log it reaches, and how many events it holds.
+
+    The three move together: a batch read from the log is folded in whole, with the
+    position after it, or not at all, so whatever stops a reader part-way (a failure, a
+    cancellation between two reads) leaves them agreeing and the next read goes on from there.
+    """
+
+    state: WriterState = field(default_factory=WriterState)
+    position: Position = field(default_factory=Position.empty)
+    events: int = 0
+    resumed: int = 0  # the events of the snapshot it was resumed from (0: none)
+
+    def fold(self, records: Sequence[Record], position: Position) -> None:
+        journal = self.state.model.journal
+        try:
+            for record in records:
+                apply_record(self.state, record)
+        except BaseException:
+            journal.rollback()
+            raise
+        journal.commit()  # replayed facts are final
+        self.events += len(records)
+        self.position = position

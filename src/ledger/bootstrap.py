@@ -1,0 +1,293 @@
+"""The one composition root: every resource a process needs, built here as an async context manager.
+
+Each role (``ledger writer``, ``ledger api``, ``ledger project``), the single process that
+holds them all (``create_app``, the tests' and ``ledger serve --one-process``'s), and every
+CLI command enters what it needs from here and nothing else opens a pool, a log, a writer, a
+projector runtime, a token store or a lease. So the sizes of pools and their timeouts are
+decided in one place, per role (``plan``), and so is the order of things: a resource is
+entered after what it uses and left before it (a writer finishes its batch before the log
+and the pool close).
+
+Nothing here opens anything at import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+import projections
+from ledger.config import Settings
+from ledger.database import database_url
+from ledger.http import (
+    operations,
+    parked,
+    read_audit,
+    read_inventory,
+    read_quality,
+    read_sales,
+    read_service,
+    rebuild,
+)
+from ledger.http.auth import TokenStore
+from ledger.http.forwarding import WriterClient
+from ledger.http.problems import Handler, Problem
+from ledger.http.tokens import TokenKeeper
+from ledger.log import EventLog
+from ledger.log.factory import build_log
+from ledger.metrics import Metrics
+from ledger.projector import ProjectorRuntime
+from ledger.store import Projection
+from ledger.writer import Writer, discovery
+from ledger.writer.lease import WriterLease
+from ledger.writer.snapshots import SnapshotStore
+
+log = structlog.get_logger("ledger.bootstrap")
+
+Role = Literal["one-process", "writer", "api", "projector", "command"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Size:
+    """A pool's connections: opened at once (``low``), at most (``high``)."""
+
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The pools of one process. ``main``: authentication, snapshots, token admin, the writer's
+    address and projector batches; ``reads``: API reads, apart so that slow or many reads
+    never take the connections the rest needs; ``log``: the PostgreSQL log's own (unused on
+    Kafka)."""
+
+    role: Role
+    main: Size
+    reads: Size | None
+    log: Size | None
+
+
+def plan(role: Role, settings: Settings, *, projections_owned: int = len(projections.ALL)) -> Plan:
+    """The pools of a process of ``role``; every size the engine uses is decided here.
+
+    Under ``ledger serve`` on one box they add up: a writer and a standby take about 10
+    connections each, an API worker 4 plus ``LEDGER_READ_POOL_SIZE``, a projector process
+    about 2 per projection it owns, all well inside PostgreSQL's default of 100.
+    """
+    reads = Size(1, settings.read_pool_size)
+    match role:
+        case "one-process":  # HTTP, the writer and every projector in one process
+            return Plan(role, main=Size(2, 16), reads=reads, log=Size(1, 8))
+        case "writer":  # one snapshot at a time, token admin, its address; appends and a reader
+            return Plan(role, main=Size(1, 4), reads=None, log=Size(1, 4))
+        case "api":  # token lookups (cached for a moment) and the writer's address; reads apart
+            return Plan(role, main=Size(1, 4), reads=reads, log=None)
+        case "projector":  # a batch per projection at once, its locks, its watcher
+            return Plan(
+                role, main=Size(2, projections_owned + 3), reads=None, log=Size(1, projections_owned + 2)
+            )
+        case "command":  # demo, verify, export, import, replay, parked: one job, a few connections
+            return Plan(role, main=Size(1, 8), reads=None, log=Size(1, 8))
+
+
+@contextlib.asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[str]:
+    """The database's DSN, resolved once: on the embedded default this starts (or joins) the
+    PostgreSQL server in the data dir, which stops when the last process using it exits."""
+    yield database_url(settings)
+
+
+@contextlib.asynccontextmanager
+async def pool(
+    dsn: str, settings: Settings, size: Size, *, name: str, statement_timeout_ms: int | None = None
+) -> AsyncIterator[asyncpg.Pool]:
+    """A pool named ``<name>/<prefix>`` in ``pg_stat_activity`` (PostgreSQL keeps 63 bytes)."""
+    server_settings = {"application_name": f"{name}/{settings.topic_prefix}"}
+    if statement_timeout_ms is not None:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
+    opened = await asyncpg.create_pool(
+        dsn,
+        min_size=size.low,
+        max_size=size.high,
+        timeout=settings.log_timeout_s,
+        server_settings=server_settings,
+    )
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def main_pool(dsn: str, settings: Settings, chosen: Plan) -> AbstractAsyncContextManager[asyncpg.Pool]:
+    return pool(dsn, settings, chosen.main, name="ledger")
+
+
+def read_pool(dsn: str, settings: Settings, chosen: Plan) -> AbstractAsyncContextManager[asyncpg.Pool]:
+    """API reads' pool: each statement bounded by ``LEDGER_READ_TIMEOUT_MS`` (past it, 503)."""
+    assert chosen.reads is not None, "this role serves no reads"
+    return pool(
+        dsn, settings, chosen.reads, name="ledger-read", statement_timeout_ms=settings.read_timeout_ms
+    )
+
+
+@contextlib.asynccontextmanager
+async def event_log(settings: Settings, dsn: str, chosen: Plan) -> AsyncIterator[EventLog]:
+    """The log the settings name, started (its topics or tables made if missing)."""
+    size = chosen.log or Size(1, 2)
+    opened = build_log(settings, dsn, pool_size=(size.low, size.high))
+    await opened.start()
+    if chosen.role != "command":  # a command's output is its own lines
+        log.info("log_started", backend=type(opened).__name__, topics=list(opened.topics))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def lease(settings: Settings, dsn: str) -> WriterLease:
+    """The log's writer lease (taken by whoever writes: a writer, ``ledger demo``, ``ledger import``)."""
+    return WriterLease(dsn, settings.topic_prefix, timeout=settings.log_timeout_s)
+
+
+@contextlib.asynccontextmanager
+async def writer(
+    settings: Settings,
+    dsn: str,
+    event_log: EventLog,
+    db: asyncpg.Pool,
+    metrics: Metrics,
+    *,
+    leased: bool = True,
+) -> AsyncIterator[Writer]:
+    """The log's writer, started: active, or a hot standby while another process holds the
+    lease. ``leased=False`` for a caller that holds the lease itself (``ledger demo``)."""
+    snapshots = SnapshotStore(db, settings.topic_prefix)
+    await snapshots.setup()
+    started = Writer(
+        event_log,
+        snapshots,
+        max_batch=settings.max_batch,
+        snapshot_every=settings.snapshot_every,
+        metrics=metrics,
+        lease=lease(settings, dsn) if leased else None,
+    )
+    await started.start()
+    try:
+        yield started
+    finally:
+        await started.stop()  # the batch in hand first, then a snapshot, then the lease
+
+
+@contextlib.asynccontextmanager
+async def token_store(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[TokenStore]:
+    store = TokenStore(
+        db, acquire_timeout=settings.pool_acquire_timeout_s, query_timeout=settings.read_timeout_ms / 1000
+    )
+    await store.setup()
+    yield store
+
+
+@contextlib.asynccontextmanager
+async def token_keeper(settings: Settings, store: TokenStore, active: Writer) -> AsyncIterator[TokenKeeper]:
+    """Token admin through the writer; the ``admin`` principal holds the configured token, or a
+    generated one, printed once on stdout (only its hash is kept)."""
+    keeper = TokenKeeper(store, active)
+    configured = settings.admin_token  # already trimmed and checked by the settings
+    generated = await keeper.ensure_admin(None if configured is None else configured.get_secret_value())
+    if generated is not None:
+        print(f"ledger: admin token (shown once, store it now): {generated}", file=sys.stdout, flush=True)
+    yield keeper
+
+
+@contextlib.asynccontextmanager
+async def projector_runtime(
+    settings: Settings,
+    event_log: EventLog,
+    db: asyncpg.Pool,
+    metrics: Metrics,
+    chosen: Sequence[Projection] = projections.ALL,
+    *,
+    scratch: str = "",
+) -> AsyncIterator[ProjectorRuntime]:
+    """Projectors following the log into ``chosen``; each finishes its batch in hand on leaving."""
+    runtime = ProjectorRuntime(
+        event_log,
+        db,
+        chosen,
+        settings.topic_prefix,
+        scratch=scratch,
+        metrics=metrics,
+        batch_size=settings.projector_batch,
+    )
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+@contextlib.asynccontextmanager
+async def writer_client(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[WriterClient]:
+    """An API process's way to the active writer (its address read from ``db``)."""
+    if settings.internal_secret is None:
+        raise MissingSecret("LEDGER_INTERNAL_SECRET is not set: `ledger api` and `ledger writer` share it")
+    await discovery.setup(db)
+    client = WriterClient(settings, db, settings.internal_secret.get_secret_value())
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+class MissingSecret(Exception):
+    """A role that speaks to another process has no ``LEDGER_INTERNAL_SECRET`` to speak with."""
+
+
+def read_side(app: web.Application) -> None:
+    """The reads of an API process (``ledger api``): the read routes, and what they read through.
+
+    Reads answer from the read models in PostgreSQL that projector processes keep. Until those
+    reach an API process of their own (``ledger.readmodels``), the read routes are here, so
+    routing and ``/openapi.json`` are as everywhere, and each answers 503 (``Retry-After``),
+    never a 500: the single-process app (``create_app``) serves them meanwhile.
+    """
+    before = set(app.router.resources())
+    app.router.add_get("/v1/projections", operations.projections_status)
+    for module in (read_inventory, read_sales, read_quality, read_service, read_audit, rebuild, parked):
+        module.add_routes(app)
+    reads = frozenset(set(app.router.resources()) - before)
+
+    @web.middleware
+    async def not_yet_here(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.match_info.route.resource in reads:
+            raise Problem(503, "unavailable", "this API process serves no reads yet")
+        return await handler(request)
+
+    app.middlewares.append(not_yet_here)
+
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def provide(
+    key: web.AppKey[T], enter: Callable[[web.Application], AbstractAsyncContextManager[T]]
+) -> CleanupContext:
+    """A ``cleanup_ctx`` step that enters a resource as the app starts, keeps it under ``key``
+    and leaves it as the app stops (steps leave in reverse order)."""
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        async with enter(app) as value:
+            app[key] = value
+            yield
+
+    return step

@@ -1,0 +1,145 @@
+"""The ledger's roles as real child processes (``python -m ledger <command>``), killed for real.
+
+Each process writes its JSON log lines to a file of its own; tests read the events back
+from there. ``children_of`` tells the processes of ``ledger serve`` apart by their command
+lines, as ``ps`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+ROLES = ("writer", "project", "api")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def role_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any ``LEDGER_*`` of its own, plus ``settings``."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    clean.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return {**clean, **settings}
+
+
+class Process:
+    """``python -m ledger <arguments>``, its output in ``log_path``."""
+
+    def __init__(self, arguments: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.arguments, self.env, self.log_path = arguments, env, log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self) -> Process:
+        with self.log_path.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ledger", *self.arguments], env=self.env, stdout=out, stderr=out
+            )
+        return self
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def terminate(self, timeout: float = 60) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def tail(self, characters: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-characters:]
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every JSON line logged so far (other lines, such as tracebacks' own, skipped)."""
+        found = []
+        for line in self.log_path.read_bytes().splitlines():
+            with contextlib.suppress(orjson.JSONDecodeError):
+                value = orjson.loads(line)
+                if isinstance(value, dict):
+                    found.append(value)
+        return found
+
+    def logged(self, event: str) -> list[dict[str, Any]]:
+        return [e for e in self.events() if e.get("event") == event]
+
+    def stop_quietly(self) -> None:
+        if self.alive():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.terminate(30)
+        if self.alive():
+            self.kill()
+
+
+async def until(check: Callable[[], Awaitable[bool] | bool], what: str, timeout: float = 60) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outcome = check()
+        if not isinstance(outcome, bool):
+            outcome = await outcome
+        if outcome:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.1)
+
+
+async def ready(port: int) -> bool:
+    """``/readyz`` answers 200 on ``port``."""
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/readyz") as response,
+        ):
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The children of ``pid`` that run a role, by pid: the role their command line names."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        words = [a.decode(errors="replace") for a in argv]
+        if parent == pid and "ledger" in words:
+            role = words[words.index("ledger") + 1]
+            if role in ROLES:
+                found[int(entry.name)] = role
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process still (a zombie not yet reaped counts)."""
+    return Path(f"/proc/{pid}").exists()
