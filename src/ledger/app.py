@@ -33,17 +33,18 @@ from ledger.http import (
 )
 from ledger.http.auth import TOKENS, TokenStore
 from ledger.http.context import context_middleware
-from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
+from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.http.tokens import KEEPER, TokenKeeper
 from ledger.log.factory import build_log
 from ledger.metrics import Metrics
-from ledger.projector import ProjectorRuntime
+from ledger.projector.process import projector_runtime
+from ledger.readmodels import DatabaseReadModels
 from ledger.writer import Writer
 from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
 
-__all__ = ["DB", "LOG", "METRICS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
+__all__ = ["DB", "LOG", "METRICS", "READ_MODELS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
 
 log = structlog.get_logger("ledger.app")
 
@@ -129,19 +130,29 @@ async def _writer(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _projectors(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    runtime = ProjectorRuntime(
-        app[LOG],
-        app[DB],
-        projections.ALL,
-        settings.topic_prefix,
-        metrics=app[METRICS],
-        batch_size=settings.projector_batch,
+    runtime = projector_runtime(
+        app[SETTINGS], app[LOG], app[DB], app[DSN], projections.ALL, metrics=app[METRICS]
     )
     await runtime.start()
     app[RUNTIME] = runtime
     yield
     await runtime.stop()
+
+
+async def _read_models(app: web.Application) -> AsyncIterator[None]:
+    """What the read routes know of the read models, from PostgreSQL only, as in ``ledger api``."""
+    settings = app[SETTINGS]
+    models = DatabaseReadModels(
+        app[DSN],
+        app[DB],
+        settings.topic_prefix,
+        projections.ALL,
+        acquire_timeout=settings.pool_acquire_timeout_s,
+    )
+    await models.start()
+    app[READ_MODELS] = models
+    yield
+    await models.close()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -150,7 +161,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
-    app.cleanup_ctx.extend([_database, _event_log, _writer, _tokens, _projectors])
+    app.cleanup_ctx.extend([_database, _event_log, _writer, _tokens, _projectors, _read_models])
     operations.add_routes(app)
     commands.add_routes(app)
     admin.add_routes(app)

@@ -16,7 +16,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "project",
         help="run only the projectors (no HTTP, no writer) until SIGTERM",
         description="Follow the log into the read models, as serve does, without serving or writing. "
-        "Safe to kill at any moment: each batch commits with its checkpoint.",
+        "Each read model is owned by one process at a time; this one stands by for those another "
+        "process owns and takes them over when it dies. Safe to kill at any moment: each batch "
+        "commits with its checkpoint.",
+    )
+    project.add_argument(
+        "--projection",
+        metavar="NAME",
+        action="append",
+        help="a read model to project (repeatable; default: all)",
     )
     project.set_defaults(run=_project)
     schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
@@ -44,14 +52,19 @@ def _serve(_: argparse.Namespace) -> int:
     return 0
 
 
-def _project(_: argparse.Namespace) -> int:
+def _project(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ledger.projector.process import run_projectors
+    from ledger.cli.common import UsageError
+    from ledger.projector.process import UnknownProjection, chosen, run_projectors
 
+    try:
+        chosen(args.projection)
+    except UnknownProjection as e:
+        raise UsageError(str(e)) from e
     settings = Settings()
     configure_logging()
-    asyncio.run(run_projectors(settings))
+    asyncio.run(run_projectors(settings, args.projection))
     return 0
 
 
