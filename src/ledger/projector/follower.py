@@ -105,8 +105,9 @@ class Projector:
 
     async def _let_go(self, reason: BaseException) -> None:
         """Ownership is gone (or going): stop projecting and stand by."""
+        if self.owned:
+            log.warning("projection_ownership_lost", projector=self.key, reason=repr(reason))
         self.owned = self.prepared = self.lost = False
-        log.warning("projection_ownership_lost", projector=self.key, reason=repr(reason))
         self.runtime.ownership_lost(self.projection.name)
         try:
             await self.runtime.locks.release(self.live_name)

@@ -184,8 +184,7 @@ async def _tail_and_hand_over(
         end = await runtime.log.end_position()
         while not await scratch.wait_for(name, end, timeout=1.0):
             continue  # the hand-over catches up the rest, with the live projector paused
-        async with runtime.pool.acquire() as conn:
-            await rebuild_requests.update(conn, request.id, state="swapping", replaced=projector.read_schema)
+        await _progress(runtime, projector, request, state="swapping", replaced=projector.read_schema)
         return await runtime.adopt(name, scratch)
     finally:
         await scratch.stop()
@@ -193,20 +192,27 @@ async def _tail_and_hand_over(
 
 async def _report(runtime: ProjectorRuntime, projector: Projector, request: Request) -> None:
     """Write how far the scratch tables are into the request, every second."""
-    key = projector_key(runtime.prefix, projector.projection.name, request.version, request.scratch)
     while True:
         await asyncio.sleep(PROGRESS_EVERY)
         with contextlib.suppress(Exception):  # progress is only shown; the rebuild goes on regardless
-            async with runtime.pool.acquire() as conn:
-                position = await bookkeeping.load_checkpoint(conn, key)
-                parked = await bookkeeping.parked_count(conn, key)
-                await rebuild_requests.update(
-                    conn,
-                    request.id,
-                    events=events_in(position, runtime.prefix, projector.projection),
-                    lag=_lag(position, projector),
-                    parked=parked,
-                )
+            await _progress(runtime, projector, request)
+
+
+async def _progress(
+    runtime: ProjectorRuntime, projector: Projector, request: Request, **more: object
+) -> None:
+    key = projector_key(runtime.prefix, projector.projection.name, request.version, request.scratch)
+    async with runtime.pool.acquire() as conn:
+        position = await bookkeeping.load_checkpoint(conn, key)
+        parked = await bookkeeping.parked_count(conn, key)
+        await rebuild_requests.update(
+            conn,
+            request.id,
+            events=events_in(position, runtime.prefix, projector.projection),
+            lag=_lag(position, projector),
+            parked=parked,
+            **more,
+        )
 
 
 def _lag(position: Position, projector: Projector) -> int:

@@ -94,6 +94,9 @@ class ProjectorRuntime:
         """Own what can be owned now and prepare it; the rest stands by in its task."""
         async with self.pool.acquire() as conn:
             await bookkeeping.setup(conn)
+        # Where the log ends, before any task runs: the lag is right from the first status, and
+        # the log's end reader is open before a task that might be cancelled opens it.
+        await self.refresh_end()
         if not self.scratch:
             await self.locks.open()
             for projector in self._projectors.values():
