@@ -47,7 +47,7 @@ async def start_app(backend: str, request: pytest.FixtureRequest, prefix: str) -
 
     async def start() -> Api:
         app = create_app(settings_for(backend, request, prefix, projector_batch=50))
-        app[rebuild.GRACE] = 0.5
+        app[rebuild.OPTIONS].grace = 0.5
         client = await serve(app)
         clients.append(client)
         return Api(client, ADMIN_TOKEN)

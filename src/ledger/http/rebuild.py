@@ -18,6 +18,7 @@ tables dropped (by it, or by the next owner), and the request says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -33,8 +34,14 @@ from ledger.store import Projection, schema_name, unavailable_as
 
 GRACE_SECONDS = 10.0
 """How long replaced tables stay after a swap, for reads that started before it."""
-GRACE = web.AppKey("rebuild_grace", float)
-"""The grace period this app asks for (``GRACE_SECONDS`` unless set)."""
+
+
+@dataclass
+class Options:
+    grace: float = GRACE_SECONDS  # what this app asks of the owner that swaps the tables in
+
+
+OPTIONS = web.AppKey("rebuild_options", Options)
 
 
 def _projection(name: str) -> Projection:
@@ -73,7 +80,7 @@ async def start_rebuild(request: web.Request) -> web.Response:
         raise Problem(409, "version-building", f"a new version of {name} is building; it swaps in by itself")
     tag = new_tag("online")
     schema = schema_name(prefix, name, projection.version, scratch=tag)
-    grace = app.get(GRACE, GRACE_SECONDS)
+    grace = app[OPTIONS].grace
     with unavailable_as("recording the rebuild"):
         async with app[DB].acquire(timeout=app[SETTINGS].pool_acquire_timeout_s) as conn:
             row = await rebuild_requests.ask(
@@ -98,6 +105,7 @@ async def rebuild_status(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app[OPTIONS] = Options()
     app.router.add_post("/v1/projections/{name}/rebuild", start_rebuild)
     app.router.add_get("/v1/projections/{name}/rebuild", rebuild_status)
 
