@@ -4,8 +4,10 @@ dies, and rebuilt by ``ledger replay`` in a worker process each.
 Two real ``ledger project`` processes split the read models (each owns what it was started
 for and the other stands by for it); one is SIGKILLed while both catch up with a company's
 history; the other takes its read models over, and every table ends equal, row for row, to a
-clean rebuild from the log. ``ledger replay`` rebuilds every read model in a worker process
-of its own, and what it builds equals the live tables, compared or swapped in.
+clean rebuild from the log. An owner whose lock session the database dropped is fenced (a
+batch under its old epoch commits nothing) and its standby takes over. ``ledger replay``
+rebuilds every read model in a worker process of its own, and what it builds equals the live
+tables, compared or swapped in.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from pydantic import SecretStr
 import projections
 from ledger.audit.replay import replay
 from ledger.config import Settings
-from ledger.log import EventLog
+from ledger.log import EventLog, Position
 from ledger.projector import ProjectorRuntime, bookkeeping
+from ledger.projector.bookkeeping import Fenced
 from ledger.store import schema_name
 from ledger.writer import Writer
+from projections.inventory import PROJECTION as INVENTORY
 from tests.support.failing import caught_up, differences_from_a_clean_rebuild
 from tests.support.history import company_history
 from tests.support.processes import NAMES, ProjectProcess, env_for
@@ -184,3 +188,52 @@ async def test_replay_rebuilds_each_read_model_in_a_worker_process_equal_to_the_
     )
     again = await replay(settings, projections.ALL, compare=True, source=None, meter=Quiet())
     assert all(o.equal for o in again), [o.differences[:3] for o in again]
+
+
+async def owner_lock_holder(pool: asyncpg.Pool, projection: str) -> int:
+    """The backend holding the owner lock of ``projection`` (``prefix:name``)."""
+    async with pool.acquire() as conn:
+        pid = await conn.fetchval(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND classid::bigint = hashtext('ledger_projection_owner')::bigint & 4294967295 "
+            "AND objid::bigint = hashtext($1)::bigint & 4294967295",
+            projection,
+        )
+    assert pid is not None
+    return int(pid)
+
+
+@pytest.mark.parametrize("make_log", ["postgres"], indirect=True)
+async def test_an_owner_that_lost_its_lock_session_is_fenced_and_its_standby_takes_over(
+    make_log: LogFactory, db: asyncpg.Pool, prefix: str
+) -> None:
+    log = await make_log()
+    writer = await history(log, days=3, seed=3)
+    first = ProjectorRuntime(log, db, [INVENTORY], prefix, batch_size=20)
+    second = ProjectorRuntime(log, db, [INVENTORY], prefix, batch_size=20)
+    await first.start()
+    await second.start()
+    try:
+        assert (first.owns("inventory"), second.owns("inventory")) == (True, False)
+        stale_epoch = first.projector("inventory").epoch
+        async with db.acquire() as conn:  # the database drops the first's lock session
+            assert await conn.fetchval(
+                "SELECT pg_terminate_backend($1)", await owner_lock_holder(db, f"{prefix}:inventory")
+            )
+        async with asyncio.timeout(15):
+            while not second.owns("inventory") or first.owns("inventory"):
+                await asyncio.sleep(0.1)
+        assert first.stats()[0].state == "standby"
+        key = first.key("inventory")
+        async with db.acquire() as conn:  # a batch under the old epoch can commit nothing
+            with pytest.raises(Fenced):
+                async with conn.transaction():
+                    await bookkeeping.save_checkpoint(conn, key, Position.empty(), stale_epoch)
+        await more_history(writer)
+        await caught_up(second, writer.position)
+        live = second.schema("inventory")
+        assert await differences_from_a_clean_rebuild(log, db, prefix, INVENTORY, live, writer.position) == []
+    finally:
+        await second.stop()
+        await first.stop()
+        await writer.stop()

@@ -56,8 +56,10 @@ class Locks:
         self.owned: set[str] = set()
         self.followed: set[str] = set()
         self._waiting_logged: set[str] = set()
+        self._opened = False  # open() was called: a session is wanted until close()
 
     async def open(self) -> None:
+        self._opened = True
         self._conn = await self._pool.acquire()
 
     async def own(self, projection: str) -> bool:
@@ -98,7 +100,12 @@ class Locks:
     async def keep(self) -> set[str]:
         """A new session when the database dropped the old one; answers the projections
         whose locks went with it (their projectors must stop and take them anew)."""
-        if self._conn is None or _alive(self._conn):
+        if not self._opened:
+            return set()
+        if self._conn is None:  # reopening failed last time: try again
+            await self.open()
+            return set()
+        if _alive(self._conn):
             return set()
         lost = self.owned | self.followed
         log.warning("projection_locks_lost", projections=sorted(lost))
@@ -121,6 +128,7 @@ class Locks:
 
     async def close(self) -> None:
         """Give the connection back; unlocking all first, so the next borrower holds none."""
+        self._opened = False
         if self._conn is None:
             return
         conn, self._conn = self._conn, None
