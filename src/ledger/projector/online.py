@@ -159,15 +159,15 @@ async def _bulk(runtime: ProjectorRuntime, projector: Projector, request: Reques
     for _ in range(ROUNDS):
         bound = projector.position
         await workers.build(name, request.scratch, until=bound)
-        behind = projector.position.lag_behind(bound) + bound.lag_behind(projector.position)
-        if behind <= CLOSE_ENOUGH * runtime.batch_size:
+        written_meanwhile = bound.lag_behind(projector.position)
+        if written_meanwhile <= CLOSE_ENOUGH * runtime.batch_size:
             return
 
 
 async def _tail_and_hand_over(
     runtime: ProjectorRuntime, projector: Projector, request: Request
 ) -> str | None:
-    from ledger.projector.runtime import ProjectorRuntime
+    from ledger.projector.runtime import ProjectorRuntime  # the runtime's module imports this one
 
     name = projector.projection.name
     scratch = ProjectorRuntime(
@@ -177,7 +177,6 @@ async def _tail_and_hand_over(
         runtime.prefix,
         scratch=request.scratch,
         batch_size=runtime.batch_size,
-        metrics=runtime.metrics,
     )
     try:
         await scratch.start()
