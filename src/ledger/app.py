@@ -32,12 +32,12 @@ from ledger.http import (
 )
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
-from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
+from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.http.tokens import KEEPER
 from ledger.metrics import Metrics
 
-__all__ = ["DB", "LOG", "METRICS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
+__all__ = ["DB", "LOG", "METRICS", "READ_MODELS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
 
 
 async def _tokens(app: web.Application) -> AsyncIterator[None]:
@@ -68,8 +68,10 @@ def create_app(settings: Settings) -> web.Application:
             ),
             _tokens,
             provide(
-                RUNTIME, lambda app: bootstrap.projector_runtime(settings, app[LOG], app[DB], app[METRICS])
+                RUNTIME,
+                lambda app: bootstrap.projector_runtime(settings, app[LOG], app[DB], app[DSN], app[METRICS]),
             ),
+            provide(READ_MODELS, lambda app: bootstrap.read_models(settings, app[DSN], app[DB])),
         ]
     )
     operations.add_routes(app)

@@ -39,12 +39,16 @@ from ledger.http import (
 )
 from ledger.http.auth import TokenStore
 from ledger.http.forwarding import WriterClient
-from ledger.http.problems import Handler, Problem
+from ledger.http.keys import DB, DSN, READ_MODELS, SETTINGS
 from ledger.http.tokens import TokenKeeper
 from ledger.log import EventLog
 from ledger.log.factory import build_log
+from ledger.log.postgres import PostgresLog
+from ledger.log.topology import Topology
 from ledger.metrics import Metrics
 from ledger.projector import ProjectorRuntime
+from ledger.projector.worker import Workers
+from ledger.readmodels import DatabaseReadModels
 from ledger.store import Projection
 from ledger.writer import Writer, discovery
 from ledger.writer.lease import WriterLease
@@ -52,7 +56,7 @@ from ledger.writer.snapshots import SnapshotStore
 
 log = structlog.get_logger("ledger.bootstrap")
 
-Role = Literal["one-process", "writer", "api", "projector", "command"]
+Role = Literal["one-process", "writer", "api", "projector", "command", "rebuild"]
 T = TypeVar("T")
 
 
@@ -98,6 +102,8 @@ def plan(role: Role, settings: Settings, *, projections_owned: int = len(project
             )
         case "command":  # demo, verify, export, import, replay, parked: one job, a few connections
             return Plan(role, main=Size(1, 8), reads=None, log=Size(1, 8))
+        case "rebuild":  # a worker process building one projection's scratch tables
+            return Plan(role, main=Size(1, 2), reads=None, log=Size(1, 2))
 
 
 @contextlib.asynccontextmanager
@@ -148,6 +154,20 @@ async def event_log(settings: Settings, dsn: str, chosen: Plan) -> AsyncIterator
     await opened.start()
     if chosen.role != "command":  # a command's output is its own lines
         log.info("log_started", backend=type(opened).__name__, topics=list(opened.topics))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@contextlib.asynccontextmanager
+async def scratch_log(
+    settings: Settings, dsn: str, prefix: str, partitions: int
+) -> AsyncIterator[PostgresLog]:
+    """A throw-away PostgreSQL log under ``prefix`` (``ledger replay --source`` fills one from an
+    export), started; the caller discards its messages when done."""
+    opened = PostgresLog(dsn, Topology(prefix, partitions), timeout=settings.log_timeout_s, pool_size=(1, 2))
+    await opened.start()
     try:
         yield opened
     finally:
@@ -214,26 +234,42 @@ async def projector_runtime(
     settings: Settings,
     event_log: EventLog,
     db: asyncpg.Pool,
+    dsn: str,
     metrics: Metrics,
     chosen: Sequence[Projection] = projections.ALL,
-    *,
-    scratch: str = "",
 ) -> AsyncIterator[ProjectorRuntime]:
-    """Projectors following the log into ``chosen``; each finishes its batch in hand on leaving."""
+    """Projectors following the log into ``chosen``, each owning its read model (or standing
+    by for it), publishing its status and rebuilding online in child processes; each finishes
+    its batch in hand on leaving."""
     runtime = ProjectorRuntime(
         event_log,
         db,
         chosen,
         settings.topic_prefix,
-        scratch=scratch,
         metrics=metrics,
         batch_size=settings.projector_batch,
+        workers=Workers(settings, dsn),
     )
     await runtime.start()
     try:
         yield runtime
     finally:
         await runtime.stop()
+
+
+@contextlib.asynccontextmanager
+async def read_models(settings: Settings, dsn: str, db: asyncpg.Pool) -> AsyncIterator[DatabaseReadModels]:
+    """What the read routes know of the read models: PostgreSQL only, in every process that
+    serves reads. On the main pool, not the reads': an exhausted read pool must not take
+    ``/v1/projections`` and readiness down with it."""
+    models = DatabaseReadModels(
+        dsn, db, settings.topic_prefix, projections.ALL, acquire_timeout=settings.pool_acquire_timeout_s
+    )
+    await models.start()
+    try:
+        yield models
+    finally:
+        await models.close()
 
 
 @contextlib.asynccontextmanager
@@ -254,26 +290,14 @@ class MissingSecret(Exception):
 
 
 def read_side(app: web.Application) -> None:
-    """The reads of an API process (``ledger api``): the read routes, and what they read through.
-
-    Reads answer from the read models in PostgreSQL that projector processes keep. Until those
-    reach an API process of their own (``ledger.readmodels``), the read routes are here, so
-    routing and ``/openapi.json`` are as everywhere, and each answers 503 (``Retry-After``),
-    never a 500: the single-process app (``create_app``) serves them meanwhile.
-    """
-    before = set(app.router.resources())
+    """The reads of an API process (``ledger api``): the read routes, and the read models in
+    PostgreSQL they read through (kept by projector processes, announced by NOTIFY). The app
+    must already provide ``DSN`` and ``DB``."""
+    settings = app[SETTINGS]
+    app.cleanup_ctx.append(provide(READ_MODELS, lambda app: read_models(settings, app[DSN], app[DB])))
     app.router.add_get("/v1/projections", operations.projections_status)
     for module in (read_inventory, read_sales, read_quality, read_service, read_audit, rebuild, parked):
         module.add_routes(app)
-    reads = frozenset(set(app.router.resources()) - before)
-
-    @web.middleware
-    async def not_yet_here(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.match_info.route.resource in reads:
-            raise Problem(503, "unavailable", "this API process serves no reads yet")
-        return await handler(request)
-
-    app.middlewares.append(not_yet_here)
 
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]

@@ -53,6 +53,7 @@ _UNAVAILABLE = (
     asyncpg.InvalidCachedStatementError,  # a table changed under a prepared statement
     asyncpg.exceptions.OutdatedSchemaCacheError,
     asyncpg.InterfaceError,  # the connection closed under the query
+    asyncpg.InternalClientError,  # ... or in the middle of a protocol step, which leaves its state broken
     OSError,  # refused or reset sockets; TimeoutError, a pool acquire that timed out, is one
 )
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from ledger.http.keys import RUNTIME, SETTINGS
+from ledger.http.keys import READ_MODELS, SETTINGS
 from ledger.log import Position
 
 from .conftest import Api, AppFactory
@@ -64,13 +64,13 @@ async def settled(api: Api) -> Api:
     )
     assert status == 201, answer
     position = Position.from_token(answer["position"])
-    assert await api.client.app[RUNTIME].wait_for("inventory", position, 10)
+    assert await api.client.app[READ_MODELS].wait_for("inventory", position, 10)
     assert (await get(api))[0] == 200
     return api
 
 
 def schema_of(api: Api, projection: str = "inventory") -> str:
-    return api.client.app[RUNTIME].read_schema(projection)
+    return api.client.app[READ_MODELS].schema(projection)
 
 
 @contextlib.asynccontextmanager

@@ -11,7 +11,7 @@ the stream's later messages flow. A release drops the parked messages unapplied.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import asyncpg
 import orjson
@@ -21,6 +21,7 @@ import structlog
 from ledger.cli import main
 from ledger.projector import ProjectorRuntime, bookkeeping
 from ledger.projector.runtime import projector_key
+from ledger.store import Connection, Fact, Projection
 from projections.inventory import PROJECTION as INVENTORY
 from tests.support.failing import (
     LOCATION,
@@ -197,8 +198,22 @@ async def test_a_released_stream_drops_its_parked_messages_and_its_later_ones_fl
         await writer.stop()
 
 
+class OtherVersion:
+    """The real inventory projection under another version number: an owner that runs other
+    code takes no asks meant for this one."""
+
+    def __init__(self, inner: Projection, version: int) -> None:
+        self.inner, self.name, self.version, self.areas = inner, inner.name, version, inner.areas
+
+    def ddl(self, schema: str) -> str:
+        return self.inner.ddl(schema)
+
+    async def apply(self, conn: Connection, schema: str, facts: Sequence[Fact]) -> None:
+        await self.inner.apply(conn, schema, facts)
+
+
 @pytest.mark.parametrize("make_log", ["postgres"], indirect=True)
-async def test_bad_input_exits_2_and_a_projection_followed_twice_is_refused(
+async def test_bad_input_exits_2_and_an_ask_its_owner_does_not_take_is_refused(
     make_log: LogFactory, db: asyncpg.Pool, prefix: str, cli: Cli
 ) -> None:
     assert (await cli("parked", "retry", "--projection", "nope"))[0] == 2
@@ -214,16 +229,19 @@ async def test_bad_input_exits_2_and_a_projection_followed_twice_is_refused(
     writer = await load_history(log)
     await writer.stop()
     rows = await park_a_stream(log, db, prefix, writer.position)
-    first, second = (ProjectorRuntime(log, db, [INVENTORY], prefix) for _ in range(2))
-    await first.start()
-    await second.start()
+    other = ProjectorRuntime(log, db, [OtherVersion(INVENTORY, INVENTORY.version + 1)], prefix)
+    standby = ProjectorRuntime(log, db, [INVENTORY], prefix)
+    await other.start()
+    await standby.start()
     try:
+        assert other.owns("inventory")
+        assert not standby.owns("inventory")
         status, _, err = await cli("parked", "retry", "--projection", "inventory", "--wait", "1.5")
         assert status == 1
-        assert "refused: no process following inventory took the retry within 1.5 s" in err
+        assert "refused: the process owning inventory did not take the retry within 1.5 s" in err
         [ask] = await asks(db, prefix)
         assert orjson.loads(ask["outcome"]) == {"withdrawn": True}
-        assert len(await parked(db, first, "inventory")) == len(rows)
+        assert len(await parked(db, standby, "inventory")) == len(rows)
     finally:
-        await second.stop()
-        await first.stop()
+        await standby.stop()
+        await other.stop()

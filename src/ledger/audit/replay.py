@@ -1,5 +1,8 @@
 """``ledger replay``: read models rebuilt from the log or from an export, compared or swapped in.
 
+Each read model is rebuilt in a worker process of its own, as many at once as there are
+cores (``ledger.projector.rebuild.build_all``); this process only watches, compares and swaps.
+
 - Compare (``--compare``): a scratch rebuild is held at the live tables' checkpoint, so both
   sides stand at the same log position even while a server goes on projecting, and the two
   are compared row by row in one snapshot. It runs beside a live server.
@@ -29,14 +32,16 @@ from ledger.audit.importing import import_
 from ledger.config import Settings
 from ledger.log import EventLog, Position
 from ledger.log.postgres import PostgresLog
-from ledger.log.topology import Topology
 from ledger.progress import Meter
 from ledger.projector import bookkeeping
 from ledger.projector.compare import Difference, differences, tables
 from ledger.projector.locks import release_exclusive, try_exclusive
-from ledger.projector.rebuild import discard, events_in, follow, new_tag, swap_in
-from ledger.projector.runtime import ProjectorRuntime, projector_key
-from ledger.store import Connection, Projection, q
+from ledger.projector.rebuild import Scratch, build_all, discard, follow, forget_scratch, swap_in
+from ledger.projector.runtime import ProjectorRuntime
+from ledger.projector.scratch import events_in, new_tag
+from ledger.projector.stats import projector_key
+from ledger.projector.worker import Built, ScratchLog, Workers
+from ledger.store import Connection, Projection, q, schema_name
 
 _CHASES = 50  # how often a compare follows live tables that moved on before giving up
 _PARKED_SHOWN = 20
@@ -60,6 +65,7 @@ class Outcome:
     schema: str = ""
     replaced: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
+    worker: int = 0  # the pid of the worker process that rebuilt it
 
     @property
     def equal(self) -> bool:
@@ -71,15 +77,21 @@ async def replay(
 ) -> list[Outcome]:
     pools = bootstrap.plan("command", settings)
     async with bootstrap.database(settings) as dsn, bootstrap.main_pool(dsn, settings, pools) as pool:
+        workers = Workers(settings, dsn, log_level="warning")
         if source is not None:
-            return await _from_source(settings, dsn, pool, source, chosen, compare, meter)
+            return await _from_source(settings, workers, pool, source, chosen, compare, meter)
         async with bootstrap.event_log(settings, dsn, pools) as log:
             run = _compare_live if compare else _swap_live
-            return await run(log, pool, settings, chosen, meter)
+            return await run(log, workers, pool, settings, chosen, meter)
 
 
 async def _compare_live(
-    log: EventLog, pool: asyncpg.Pool, settings: Settings, chosen: Sequence[Projection], meter: Meter
+    log: EventLog,
+    workers: Workers,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    chosen: Sequence[Projection],
+    meter: Meter,
 ) -> list[Outcome]:
     prefix = settings.topic_prefix
     outcomes: dict[str, Outcome] = {}
@@ -97,7 +109,19 @@ async def _compare_live(
     comparable = [p for p in chosen if p.name in targets]
     if not comparable:
         return list(outcomes.values())
-    rebuild = _scratch(log, pool, prefix, comparable, settings, "cmp")
+    tag = new_tag("cmp")
+    try:
+        built = await build_all(
+            workers, pool, prefix, comparable, tag, meter, "replay --compare", ends=bounds, hold=True
+        )
+    except BaseException:
+        await forget_scratch(pool, prefix, comparable, tag)
+        raise
+    # The workers stopped where the live tables stood; should those have moved on meanwhile,
+    # the rest is followed here, from the workers' checkpoints.
+    rebuild = ProjectorRuntime(
+        log, pool, comparable, prefix, scratch=tag, batch_size=settings.projector_batch
+    )
     for name, bound in bounds.items():
         rebuild.hold_at(name, bound)
     try:
@@ -109,7 +133,8 @@ async def _compare_live(
                 name = projection.name
                 outcome = outcomes[name]
                 outcome.differences = found[name]
-                outcome.events, outcome.parked_count = stats[name].events, stats[name].parked
+                outcome.events = built[name].events + stats[name].events
+                outcome.parked_count, outcome.worker = stats[name].parked, built[name].pid
                 outcome.parked = await bookkeeping.parked_rows(conn, rebuild.key(name), _PARKED_SHOWN)
                 messages = events_in(bounds[name], prefix, projection)
                 outcome.note = f"compared with {targets[name][0]} where it stands, at {messages} messages"
@@ -154,7 +179,12 @@ async def _chase(
 
 
 async def _swap_live(
-    log: EventLog, pool: asyncpg.Pool, settings: Settings, chosen: Sequence[Projection], meter: Meter
+    log: EventLog,
+    workers: Workers,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    chosen: Sequence[Projection],
+    meter: Meter,
 ) -> list[Outcome]:
     prefix = settings.topic_prefix
     async with pool.acquire() as holder:
@@ -169,40 +199,68 @@ async def _swap_live(
                         f"POST /v1/projections/{projection.name}/rebuild"
                     )
                 taken.append(live_name)
-            return await _rebuild_and_swap(log, pool, settings, chosen, meter)
+            return await _rebuild_and_swap(log, workers, pool, settings, chosen, meter)
         finally:
             for live_name in taken:
                 await release_exclusive(holder, live_name)
 
 
 async def _rebuild_and_swap(
-    log: EventLog, pool: asyncpg.Pool, settings: Settings, chosen: Sequence[Projection], meter: Meter
+    log: EventLog,
+    workers: Workers,
+    pool: asyncpg.Pool,
+    settings: Settings,
+    chosen: Sequence[Projection],
+    meter: Meter,
 ) -> list[Outcome]:
-    prefix = settings.topic_prefix
-    rebuild = _scratch(log, pool, prefix, chosen, settings, "rb")
+    prefix, tag = settings.topic_prefix, new_tag("rb")
     try:
-        await rebuild.start()
         end = await log.end_position()
-        await follow(rebuild, meter, "replay", sum(events_in(end, prefix, p) for p in chosen))
-        await rebuild.stop()
+        built = await build_all(
+            workers, pool, prefix, chosen, tag, meter, "replay", ends=dict.fromkeys(_names(chosen), end)
+        )
+        scratches = [_scratch_of(prefix, p, tag, built[p.name]) for p in chosen]
         async with pool.acquire() as conn:
             parked = {
-                p.name: await bookkeeping.parked_rows(conn, rebuild.key(p.name), _PARKED_SHOWN)
-                for p in chosen
+                s.projection.name: await bookkeeping.parked_rows(conn, s.key, _PARKED_SHOWN)
+                for s in scratches
             }
-        swapped = await swap_in(pool, rebuild, prefix, chosen)
+        swapped = await swap_in(pool, prefix, scratches)
     except BaseException:
-        await discard(pool, rebuild, [p.name for p in chosen])
+        await forget_scratch(pool, prefix, chosen, tag)
         raise
     return [
-        Outcome(s.projection, s.events, parked[s.projection], s.parked, schema=s.schema, replaced=s.replaced)
+        Outcome(
+            s.projection,
+            s.events,
+            parked[s.projection],
+            s.parked,
+            schema=s.schema,
+            replaced=s.replaced,
+            worker=built[s.projection].pid,
+        )
         for s in swapped
     ]
 
 
+def _names(chosen: Sequence[Projection]) -> list[str]:
+    return [p.name for p in chosen]
+
+
+def _scratch_of(prefix: str, projection: Projection, tag: str, built: Built) -> Scratch:
+    name, version = projection.name, projection.version
+    return Scratch(
+        projection,
+        schema_name(prefix, name, version, scratch=tag),
+        projector_key(prefix, name, version, tag),
+        built.events,
+        built.parked,
+    )
+
+
 async def _from_source(
     settings: Settings,
-    dsn: str,
+    workers: Workers,
     pool: asyncpg.Pool,
     source: Path,
     chosen: Sequence[Projection],
@@ -212,25 +270,34 @@ async def _from_source(
     manifest = Manifest.load(manifest_path(source)) if manifest_path(source).exists() else None
     prefix = new_tag(f"{settings.topic_prefix}_src")
     partitions = manifest.partitions if manifest and manifest.partitions else settings.partitions
-    scratch_log = PostgresLog(dsn, Topology(prefix, partitions), timeout=settings.log_timeout_s)
-    await scratch_log.start()
-    try:
-        await _import(scratch_log, source, manifest.events if manifest else count_lines(source), meter)
-        rebuild = _scratch(scratch_log, pool, prefix, chosen, settings, "src")
+    tag = new_tag("src")
+    async with bootstrap.scratch_log(settings, workers.dsn, prefix, partitions) as scratch_log:
         try:
-            await rebuild.start()
+            await _import(scratch_log, source, manifest.events if manifest else count_lines(source), meter)
             end = await scratch_log.end_position()
-            await follow(rebuild, meter, "replay", sum(events_in(end, prefix, p) for p in chosen))
-            await rebuild.stop()
+            built = await build_all(
+                workers,
+                pool,
+                prefix,
+                chosen,
+                tag,
+                meter,
+                "replay",
+                ends=dict.fromkeys(_names(chosen), end),
+                source=ScratchLog(prefix, partitions),
+            )
             async with pool.acquire() as conn:
-                return [await _judge(conn, rebuild, settings, p, compare) for p in chosen]
+                return [
+                    await _judge(
+                        conn, _scratch_of(prefix, p, tag, built[p.name]), built[p.name], settings, compare
+                    )
+                    for p in chosen
+                ]
         finally:
-            await discard(pool, rebuild, [p.name for p in chosen])
-    finally:
-        try:
-            await scratch_log.discard()
-        finally:
-            await scratch_log.close()
+            try:
+                await forget_scratch(pool, prefix, chosen, tag)
+            finally:
+                await scratch_log.discard()
 
 
 async def _import(log: PostgresLog, source: Path, total: int, meter: Meter) -> None:
@@ -251,15 +318,13 @@ async def _import(log: PostgresLog, source: Path, total: int, meter: Meter) -> N
 
 
 async def _judge(
-    conn: Connection, rebuild: ProjectorRuntime, settings: Settings, projection: Projection, compare: bool
+    conn: Connection, scratch: Scratch, built: Built, settings: Settings, compare: bool
 ) -> Outcome:
     """One projection rebuilt from a file: its rows per table, or its differences from the live tables."""
-    name, schema = projection.name, rebuild.schema(projection.name)
-    stats = next(s for s in rebuild.stats() if s.name == name)
-    outcome = Outcome(
-        name, stats.events, await bookkeeping.parked_rows(conn, rebuild.key(name), _PARKED_SHOWN)
-    )
-    outcome.parked_count = stats.parked
+    projection, schema = scratch.projection, scratch.schema
+    name = projection.name
+    outcome = Outcome(name, built.events, await bookkeeping.parked_rows(conn, scratch.key, _PARKED_SHOWN))
+    outcome.parked_count, outcome.worker = built.parked, built.pid
     if not compare:
         for table in await tables(conn, schema):
             outcome.rows[table] = int(await conn.fetchval(f"SELECT count(*) FROM {q(schema, table)}"))
@@ -270,19 +335,6 @@ async def _judge(
         outcome.differences = await differences(conn, live[0], schema)
         outcome.note = f"the file's events compared with {live[0]}"
     return outcome
-
-
-def _scratch(
-    log: EventLog,
-    pool: asyncpg.Pool,
-    prefix: str,
-    chosen: Sequence[Projection],
-    settings: Settings,
-    kind: str,
-) -> ProjectorRuntime:
-    return ProjectorRuntime(
-        log, pool, chosen, prefix, scratch=new_tag(kind), batch_size=settings.projector_batch
-    )
 
 
 def _incomparable(live: tuple[str, int] | None, projection: Projection) -> str:

@@ -46,15 +46,17 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     api.set_defaults(run=_api, gc="api")
     project = commands.add_parser(
         "project",
-        help="run only projectors (no HTTP, no writer) until SIGTERM",
-        description="Follow the log into the read models, without serving or writing. "
-        "Safe to kill at any moment: each batch commits with its checkpoint.",
+        help="run only the projectors (no HTTP, no writer) until SIGTERM",
+        description="Follow the log into the read models, as serve does, without serving or writing. "
+        "Each read model is owned by one process at a time; this one stands by for those another "
+        "process owns and takes them over when it dies. Safe to kill at any moment: each batch "
+        "commits with its checkpoint.",
     )
     project.add_argument(
         "--projection",
-        action="append",
         metavar="NAME",
-        help="follow only this projection (repeat for more; default every one)",
+        action="append",
+        help="a read model to project (repeatable; default: all)",
     )
     project.set_defaults(run=_project, gc="projector")
     schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
@@ -125,16 +127,15 @@ def _api(_: argparse.Namespace) -> int:
 def _project(args: argparse.Namespace) -> int:
     import asyncio
 
-    import projections
-    from ledger.projector.process import run_projectors
+    from ledger.projector.process import UnknownProjection, chosen, run_projectors
 
-    names = [p.name for p in projections.ALL]
-    if unknown := sorted(set(args.projection or ()) - set(names)):
-        raise UsageError(f"--projection {unknown[0]!r}: not one of {', '.join(names)}")
-    chosen = [p for p in projections.ALL if args.projection is None or p.name in args.projection]
+    try:
+        wanted = chosen(args.projection)
+    except UnknownProjection as e:
+        raise UsageError(str(e)) from e
     settings = Settings()
     configure_logging(role="project")
-    asyncio.run(run_projectors(settings, chosen))
+    asyncio.run(run_projectors(settings, wanted))
     return 0
 
 

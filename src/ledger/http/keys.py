@@ -9,6 +9,7 @@ from ledger.config import Settings
 from ledger.log import EventLog
 from ledger.metrics import Metrics
 from ledger.projector import ProjectorRuntime
+from ledger.readmodels import ReadModels
 from ledger.writer import Writer
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,4 +21,8 @@ for authentication, the writer's snapshots or the projectors, which keep ``DB``.
 LOG = web.AppKey("log", EventLog)
 WRITER = web.AppKey("writer", Writer)
 RUNTIME = web.AppKey("projectors", ProjectorRuntime)
+"""Projectors running in this process (the combined app only): no route reaches for them."""
+READ_MODELS = web.AppKey("read_models", ReadModels)
+"""What every read route knows of the read models: live tables, positions, projector status,
+all from PostgreSQL, wherever the projectors run."""
 METRICS = web.AppKey("metrics", Metrics)

@@ -236,12 +236,31 @@ _PROJECTORS = {
                     "name": _text(),
                     "version": {"type": "integer"},
                     "position": _text(),
-                    "lag": {"type": "integer"},
+                    "lag": {"type": ["integer", "null"], "description": "null: never projected yet"},
                     "events_per_second": {"type": "number"},
                     "events": {"type": "integer"},
                     "parked": {"type": "integer"},
                     "live": {"type": "boolean"},
                     **_HEALTH,
+                    "state": _text("running", "retrying", "restarting", "dead", "stopped", "unowned"),
+                    "caught_up_at_start": {"type": "boolean"},
+                    "owner": {"type": ["string", "null"], "description": "host:pid of the owning process"},
+                    "updated_at": {"anyOf": [_TIME, {"type": "null"}]},
+                    "stale": {"type": "boolean", "description": "its owner has not reported for a while"},
+                },
+            },
+        },
+        "processes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "owner": _text(),
+                    "owns": {"type": "array", "items": _text()},
+                    "waits": {"type": "array", "items": _text()},
+                    "watcher": {"type": "object", "properties": _HEALTH},
+                    "started_at": _TIME,
+                    "updated_at": _TIME,
                 },
             },
         },
@@ -432,8 +451,12 @@ def _other_paths() -> dict[str, Any]:
                 "summary": "Projector positions, lag, rate, parked, errors and restarts",
                 "operationId": "projections",
                 "responses": {
-                    "200": _json_response("per projector, and the runtime's end-of-log watcher", _PROJECTORS),
-                    **_problems(401, 403),
+                    "200": _json_response(
+                        "per projector as its owner last published it, the projector processes, and "
+                        "their end-of-log watchers summed up",
+                        _PROJECTORS,
+                    ),
+                    **_problems(401, 403, 503),
                 },
             }
         },

@@ -1,4 +1,7 @@
-"""Operational routes: liveness, readiness, projector status and Prometheus metrics."""
+"""Operational routes: liveness, readiness, projector status and Prometheus metrics.
+
+What readiness and ``GET /v1/projections`` say of the projectors comes from their status rows
+in PostgreSQL (``READ_MODELS``), wherever they run."""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from ledger.http import openapi
 from ledger.http.auth import authenticate
-from ledger.http.keys import LOG, METRICS, READ_DB, RUNTIME, SETTINGS, WRITER
+from ledger.http.keys import LOG, METRICS, READ_DB, READ_MODELS, SETTINGS, WRITER
 from ledger.http.responses import json_response
 from ledger.log import LogError
 from ledger.metrics import exposition
+from ledger.readmodels import ProcessStatus
 from ledger.store import DatabaseUnavailable, is_unavailable, unavailable_as
 from ledger.writer.service import Status
 
@@ -26,7 +30,6 @@ async def readyz(request: web.Request) -> web.Response:
 
     A check that fails is named in the 503 body, never raised."""
     writer = request.app[WRITER]
-    runtime = request.app[RUNTIME]
     checks: dict[str, object] = {"writer": writer.status.value}
     ready = writer.status is Status.ACTIVE
     try:
@@ -44,11 +47,27 @@ async def readyz(request: web.Request) -> web.Response:
         ready = False
     if writer.problem:
         checks["writer_problem"] = writer.problem
-    checks["projectors_caught_up"] = runtime.caught_up()
-    ready = ready and runtime.started_caught_up
+    ready = await projectors_ready(request.app, checks) and ready
     return json_response(
         {"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503
     )
+
+
+async def projectors_ready(app: web.Application, checks: dict[str, object]) -> bool:
+    """The projectors' part of readiness, from their status rows; what it found goes into ``checks``."""
+    try:
+        with unavailable_as("projector status"):
+            projectors = await app[READ_MODELS].readiness()
+    except DatabaseUnavailable as e:
+        checks["projectors"] = str(e)
+        return False
+    checks["projectors_caught_up"] = projectors.caught_up
+    checks["projectors_ready"] = projectors.ready
+    if projectors.waiting_for:
+        checks["projectors_waiting_for"] = projectors.waiting_for
+    if projectors.problem:
+        checks["read_models"] = projectors.problem
+    return projectors.ready
 
 
 async def _database_answers(app: web.Application) -> None:
@@ -58,15 +77,34 @@ async def _database_answers(app: web.Application) -> None:
 
 
 async def projections_status(request: web.Request) -> web.Response:
+    """Each projector as its owner last published it (``stale`` when that was a while ago), the
+    processes that project, and their watchers' record summed up."""
     (await authenticate(request)).require("read")
-    runtime = request.app[RUNTIME]
-    await runtime.refresh_end()
+    models = request.app[READ_MODELS]
+    with unavailable_as("projector status"):
+        items = await models.stats()
+        processes = await models.processes()
     return json_response(
         {
-            "items": [dataclasses.asdict(s) for s in runtime.stats()],
-            "end_watcher": runtime.watcher.health.view(),
+            "items": [dataclasses.asdict(s) for s in items],
+            "processes": [dataclasses.asdict(p) for p in processes],
+            "end_watcher": _watchers(processes),
         }
     )
+
+
+def _watchers(processes: list[ProcessStatus]) -> dict[str, object]:
+    """Every live process's end watcher in one record: restarts and retries summed, the latest error."""
+    views = [p.watcher for p in processes]
+    latest = max(views, key=lambda v: str(v.get("last_error_at") or ""), default={})
+    states = {str(v.get("state")) for v in views}
+    return {
+        "restarts": sum(int(v.get("restarts", 0)) for v in views),
+        "retries": sum(int(v.get("retries", 0)) for v in views),
+        "last_error": latest.get("last_error"),
+        "last_error_at": latest.get("last_error_at"),
+        "state": next((s for s in ("dead", "restarting", "retrying") if s in states), "running"),
+    }
 
 
 async def openapi_json(_: web.Request) -> web.Response:

@@ -5,9 +5,10 @@ parked (``stream`` narrows it to one stream). ``POST .../parked/retry`` applies 
 once their cause is fixed; ``POST .../parked/release`` drops them unapplied so that their
 streams flow again, an operator's decision logged with the principal's name. Both take an
 optional body ``{"stream": ...}`` (no body: every parked stream of the read model), are
-carried out by this server's projector between two of its batches, and answer what was done
-stream by stream. While another process also follows the read model they are refused (409):
-that process would go on holding the streams.
+carried out by the process that owns the read model, between two of its batches, or here
+when no process projects it (``ledger.projector.actions``), and answer what was done stream
+by stream. An owner that does not take the ask in time (it runs another version of the read
+model, or is stuck) is a 409 saying so.
 """
 
 from __future__ import annotations
@@ -24,17 +25,26 @@ from aiohttp import web
 import projections
 from ledger.http.auth import ADMIN, authenticate
 from ledger.http.commands import read_json
-from ledger.http.keys import DB, RUNTIME, SETTINGS
+from ledger.http.keys import DB, DSN, SETTINGS
 from ledger.http.problems import Problem
 from ledger.http.query import Query
 from ledger.http.responses import json_response
 from ledger.projector import bookkeeping
+from ledger.projector.actions import LogOnDemand, Refused, Target, carry_out
 from ledger.projector.supervision import transient
 from ledger.store import Projection
 
 _MAX_STREAM = 500
 _MAX_OFFSET = (1 << 63) - 1
 _MAX_PARTITION = (1 << 31) - 1
+
+
+ASK_WAIT = 30.0
+"""How long the owner may take to carry out a retry or release (it does so within a second or two)."""
+
+
+def _target(request: web.Request, name: str) -> Target:
+    return Target(_projection(name), request.app[SETTINGS].topic_prefix)
 
 
 def _projection(name: str) -> Projection:
@@ -96,7 +106,7 @@ async def list_parked(request: web.Request) -> web.Response:
         raise _bad(["query", "stream"], f"1 to {_MAX_STREAM} printable characters")
     limit = query.limit()
     after = _cursor(request.query.get("cursor"))
-    key = request.app[RUNTIME].key(name)
+    key = _target(request, name).key
     with _unavailable_as_503():
         async with request.app[DB].acquire() as conn:
             rows = await bookkeeping.parked_page(conn, key, stream=stream, after=after, limit=limit + 1)
@@ -139,20 +149,23 @@ async def _act(request: web.Request, action: str) -> web.Response:
     principal.require(ADMIN)
     name = _projection(request.match_info["name"]).name
     stream = await _stream_in_body(request)
-    runtime = request.app[RUNTIME]
-    live_name = f"{request.app[SETTINGS].topic_prefix}:{name}"
-    with _unavailable_as_503():
-        if not await runtime.locks.claim(live_name):
-            raise Problem(
-                409,
-                "projection-shared",
-                f"another process also follows {name} (ledger serve or ledger project), and would go on "
-                "holding the streams: stop all but one, or all of them and use `ledger parked`",
+    app = request.app
+    records = LogOnDemand(app[SETTINGS], app[DSN])  # opened only for rows parked without their record
+    try:
+        with _unavailable_as_503():
+            outcome = await carry_out(
+                app[DB],
+                _target(request, name),
+                action,
+                stream,
+                principal.name,
+                read_back=records.read_back,
+                wait=ASK_WAIT,
             )
-        try:
-            outcome = await runtime.carry_out(name, action, stream, principal.name)
-        finally:
-            await runtime.locks.unclaim(live_name)
+    except Refused as e:
+        raise Problem(409, "not-carried-out", str(e)) from e
+    finally:
+        await records.close()
     return json_response(outcome.as_json())
 
 
@@ -245,7 +258,7 @@ def openapi_paths() -> dict[str, Any]:
     post_problems = {
         **problems,
         400: "malformed JSON",
-        409: "another process also follows the read model",
+        409: "the owner of the read model did not carry it out in time",
         415: "not JSON",
         422: "a bad body",
         503: "database or log unavailable",

@@ -2,27 +2,38 @@
 the ``X-Ledger-Position`` header and list pages. Query parameters and cursors are read by
 ``ledger.http.query``.
 
+Which tables are live and how far they are comes from ``READ_MODELS`` (PostgreSQL, whichever
+process projects them); the position is taken before the read, so the header is never
+ahead of the rows the read sees.
+
 A read that the database cannot answer now (lost, refusing, too slow for the statement
 timeout, no pooled connection free in time, its tables dropped by an online rebuild) is a
-``DatabaseUnavailable``: 503 with Retry-After, never a 500."""
+``DatabaseUnavailable``: 503 with Retry-After, never a 500. A read that found its tables
+gone has the live rows read again, so the next one reads the tables that replaced them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import orjson
 from aiohttp import web
 
 from ledger.http.auth import authenticate
-from ledger.http.keys import READ_DB, RUNTIME, SETTINGS
+from ledger.http.keys import READ_DB, READ_MODELS, SETTINGS
 from ledger.http.problems import Problem
 from ledger.http.query import Query, cursor_for
 from ledger.log import Position
-from ledger.store import Connection, unavailable_as
+from ledger.readmodels import ReadModels
+from ledger.store import Connection, DatabaseUnavailable, unavailable_as
+
+_GONE = (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError)
 
 DEFAULT_WAIT_MS = 5000
 MAX_WAIT_MS = 60_000
@@ -61,20 +72,32 @@ def _default(value: object) -> object:
 async def reading(request: web.Request, projection: str, *, scope: str = "read") -> AsyncIterator[ReadScope]:
     """Authenticate, wait for ``min_position`` if asked, and lend a connection to the live tables."""
     (await authenticate(request)).require(scope)
-    runtime = request.app[RUNTIME]
+    models = request.app[READ_MODELS]
     query = Query(request)
     wait_ms = query.integer("wait_ms", default=DEFAULT_WAIT_MS, low=0, high=MAX_WAIT_MS)
     token = request.query.get("min_position")
     if token is not None:
         target = Position.from_token(token)
-        if not await runtime.wait_for(projection, target, wait_ms / 1000):
+        if not await models.wait_for(projection, target, wait_ms / 1000):
             raise Problem(
                 503,
                 "not-caught-up",
                 f"the {projection} read model has not reached min_position within {wait_ms} ms",
             )
-    position = runtime.position(projection)
+    # Schema and position of one moment, taken before the read: it sees at least that much.
+    position, schema = models.position(projection), models.schema(projection)
     timeout = request.app[SETTINGS].pool_acquire_timeout_s
-    with unavailable_as(f"reading {projection}"):
-        async with request.app[READ_DB].acquire(timeout=timeout) as conn:
-            yield ReadScope(conn, runtime.read_schema(projection), position, query)
+    try:
+        with unavailable_as(f"reading {projection}"):
+            async with request.app[READ_DB].acquire(timeout=timeout) as conn:
+                yield ReadScope(conn, schema, position, query)
+    except DatabaseUnavailable as e:
+        if isinstance(e.__cause__, _GONE):
+            await _refreshed(models)
+        raise
+
+
+async def _refreshed(models: ReadModels) -> None:
+    """The live rows read again, if the database answers (the read is a 503 either way)."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(models.refresh(), 2.0)

@@ -61,7 +61,8 @@ def create_api_app(settings: Settings) -> web.Application:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready: the database answers and an active writer answers through its endpoint.
+    """Ready: the database answers, an active writer answers through its endpoint, and the
+    projectors have caught up with the log as it was when they started.
 
     A check that fails is named in the 503 body, never raised."""
     checks: dict[str, object] = {}
@@ -79,6 +80,7 @@ async def readyz(request: web.Request) -> web.Response:
     except DatabaseUnavailable as e:
         checks["database"] = str(e)
         ready = False
+    ready = await operations.projectors_ready(request.app, checks) and ready
     body = {"status": "ready" if ready else "unavailable", **checks}
     return json_response(body, status=200 if ready else 503)
 

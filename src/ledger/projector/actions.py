@@ -1,19 +1,19 @@
 """An operator's retry or release of parked messages, carried out by whoever owns the tables.
 
-A projection's tables are written by the projectors that follow it (each holds a shared
-advisory lock, ``locks``), and each keeps in memory which streams it holds parked. So a
-retry or a release is carried out by that owner, between two of its batches, or by nobody:
+A projection's tables are written by the one process that owns it (``locks``), which keeps
+in memory which streams it holds parked and follows the projection under a shared lock.
+So a retry or a release is carried out by that owner, between two of its batches, or by
+nobody:
 
-- No process follows the projection: ``carry_out`` takes the exclusive lock (a projector
-  that starts meanwhile waits for it) and does the work itself, as ``ledger replay`` does.
-- One process follows it: the ask goes into ``parked_actions``; that runtime's watcher
-  picks it up within a second, does the work in the transaction that marks the ask done,
-  and the answer is read back from there. Should the follower stop meanwhile, the work is
-  done here after all.
-- Several follow it: none may act alone (the others would go on holding the stream), so
-  the ask is withdrawn after ``wait`` seconds and refused, saying so.
+- No process projects it: ``carry_out`` takes the follow lock exclusively (an owner that
+  starts meanwhile waits for it) and does the work itself, as ``ledger replay`` does.
+- A process owns it: the ask goes into ``parked_actions``; the owner's watcher picks it up
+  within a second, does the work in the transaction that marks the ask done, and the answer
+  is read back from there. Should the owner stop meanwhile, the work is done here after all.
+- The owner does not take it within ``wait`` seconds (it runs another version of the read
+  model, or is stuck): the ask is withdrawn and refused, saying so.
 
-``ledger parked`` uses this; the admin routes of ``ledger serve`` ask their own runtime.
+``ledger parked`` and the admin routes (from any API process) use this.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ import orjson
 from ledger import bootstrap
 from ledger.config import Settings
 from ledger.log import EventLog, Record
-from ledger.projector import bookkeeping, parking
+from ledger.projector import asks, bookkeeping, parking
 from ledger.projector.locks import release_exclusive, try_exclusive
-from ledger.projector.runtime import projector_key
+from ledger.projector.stats import projector_key
 from ledger.store import Projection, schema_name
 
 _POLL = 0.2
@@ -95,14 +95,14 @@ async def carry_out(
             finally:
                 await release_exclusive(holder, target.live_name)
         async with pool.acquire() as conn:
-            ask = await bookkeeping.ask(conn, target.key, action, stream, by)
+            ask = await asks.ask(conn, target.key, action, stream, by)
         deadline = time.monotonic() + wait
         while True:
             async with pool.acquire() as conn:
-                answer = await bookkeeping.ask_outcome(conn, ask)
+                answer = await asks.ask_outcome(conn, ask)
             if answer is not None:
                 return _answered(target, answer)
-            if await try_exclusive(holder, target.live_name):  # the follower has stopped meanwhile
+            if await try_exclusive(holder, target.live_name):  # the owner has stopped meanwhile
                 try:
                     if await _withdraw(pool, ask):
                         return await _here(pool, target, action, stream, by, read_back)
@@ -111,10 +111,10 @@ async def carry_out(
                 continue  # answered just now
             if time.monotonic() > deadline and await _withdraw(pool, ask):
                 raise Refused(
-                    f"no process following {target.projection.name} took the {action} within {wait:g} s: "
-                    "while several processes follow a read model none may change it alone (and one that "
-                    "runs another version of it does not take asks for this one); stop all but one, or "
-                    "all of them, and try again"
+                    f"the process owning {target.projection.name} did not take the {action} "
+                    f"within {wait:g} s: "
+                    "it may run another version of the read model (which takes no asks for this one), or be "
+                    "busy or stuck (see GET /v1/projections); try again, or stop it and ask again"
                 )
             await asyncio.sleep(_POLL)
 
@@ -141,13 +141,13 @@ async def _here(
 async def _withdraw(pool: asyncpg.Pool, ask: int) -> bool:
     """Withdraw a pending ask; false when it was carried out meanwhile."""
     async with pool.acquire() as conn:
-        return await bookkeeping.finish_ask(conn, ask, '{"withdrawn": true}')
+        return await asks.finish_ask(conn, ask, '{"withdrawn": true}')
 
 
 def _answered(target: Target, answer: str) -> parking.Outcome:
     body = orjson.loads(answer)
     if "error" in body:
-        raise Refused(f"the projector following {target.projection.name} failed to do it: {body['error']}")
+        raise Refused(f"the process owning {target.projection.name} failed to do it: {body['error']}")
     if "withdrawn" in body:
         raise Refused("the ask was withdrawn")
     return parking.Outcome.from_json(body)

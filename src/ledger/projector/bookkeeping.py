@@ -3,7 +3,14 @@
 A checkpoint is written in the same transaction as the read-model rows it covers, so after
 any crash the tables and the checkpoint agree and replay resumes exactly where they stop.
 It records the identity of the log it is a position in: tables built from one log are never
-resumed on another made afresh under the same name.
+resumed on another made afresh under the same name. It also carries the epoch of its
+projector's owner (``claim``): a batch commits only under the epoch it was started with, so
+a process that has lost ownership without knowing it yet cannot write a row more.
+
+Readers in other processes learn of changes without asking: every checkpoint of a live
+projector is announced (``NOTIFY ledger_checkpoint``, the projector's key and, when it fits,
+the position) and so is every change of a live row (``NOTIFY ledger_live``), each in the
+transaction that makes the change, so a reader hears of it exactly when it is visible.
 
 A parked message keeps the record as the log held it (key, headers, value), so a retry
 decodes it again without reading the log; rows parked before the record was kept have none.
@@ -31,6 +38,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.checkpoints (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER TABLE {SCHEMA}.checkpoints ADD COLUMN IF NOT EXISTS log_id text;
+CREATE SEQUENCE IF NOT EXISTS {SCHEMA}.epochs;
 CREATE TABLE IF NOT EXISTS {SCHEMA}.parked (
     projector text NOT NULL,
     topic text NOT NULL,
@@ -79,7 +87,26 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.parked_actions (
 );
 CREATE INDEX IF NOT EXISTS parked_actions_pending
     ON {SCHEMA}.parked_actions (projector) WHERE done_at IS NULL;
+DO $$ BEGIN
+    IF NOT EXISTS (
+        SELECT 1 FROM information_schema.columns
+        WHERE table_schema = '{SCHEMA}' AND table_name = 'checkpoints' AND column_name = 'epoch'
+    ) THEN
+        ALTER TABLE {SCHEMA}.checkpoints ADD COLUMN epoch bigint NOT NULL DEFAULT 0;
+    END IF;
+END $$;
 """
+
+CHECKPOINT_CHANNEL = "ledger_checkpoint"
+"""Payload: the projector's key, then a space and the position token when the whole fits."""
+LIVE_CHANNEL = "ledger_live"
+"""Payload: the projection (``prefix:name``) whose live row changed, or whose tables started over."""
+_MAX_PAYLOAD = 7900  # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more
+
+
+class Fenced(Exception):
+    """Another process has claimed the projector since this one did: it owns the tables now."""
+
 
 ParkRow = tuple[Record, str, str | None, str | None, str]
 """A message to park: its record, stream, event id and type (when readable), and the reason."""
@@ -105,10 +132,14 @@ class Parked:
 
 
 async def setup(conn: Connection) -> None:
+    from ledger.projector import rebuild_requests, status  # their tables live beside these
+
     await conn.execute("SELECT pg_advisory_lock(hashtext('ledger_projections_ddl'))")
     try:
         await conn.execute(DDL)
         await conn.execute(PARKING_DDL)
+        await conn.execute(status.DDL)
+        await conn.execute(rebuild_requests.DDL)
     finally:
         await conn.execute("SELECT pg_advisory_unlock(hashtext('ledger_projections_ddl'))")
 
@@ -125,24 +156,51 @@ async def checkpoint_log(conn: Connection, projector: str) -> str | None:
     return None if log_id is None else str(log_id)
 
 
-async def stamp_checkpoint(conn: Connection, projector: str, log_id: str) -> None:
-    """Record that the checkpoint is a position in the log ``log_id`` (offset 0 when there is none)."""
-    await conn.execute(
-        f"INSERT INTO {SCHEMA}.checkpoints (projector, position, log_id) VALUES ($1, $2, $3) "
-        "ON CONFLICT (projector) DO UPDATE SET log_id = $3",
-        projector,
-        Position.empty().token(),
-        log_id,
+async def claim(conn: Connection, projector: str, log_id: str) -> int:
+    """Take a new epoch for ``projector`` (its checkpoint at offset 0 if it has none) and record
+    that the checkpoint is a position in the log ``log_id``: answers the epoch. From now on only
+    batches under this epoch commit."""
+    return int(
+        await conn.fetchval(
+            f"INSERT INTO {SCHEMA}.checkpoints (projector, position, log_id, epoch) "
+            f"VALUES ($1, $2, $3, nextval('{SCHEMA}.epochs')) "
+            "ON CONFLICT (projector) DO UPDATE SET log_id = $3, epoch = EXCLUDED.epoch RETURNING epoch",
+            projector,
+            Position.empty().token(),
+            log_id,
+        )
     )
 
 
-async def save_checkpoint(conn: Connection, projector: str, position: Position) -> None:
-    await conn.execute(
-        f"INSERT INTO {SCHEMA}.checkpoints (projector, position) VALUES ($1, $2) "
-        "ON CONFLICT (projector) DO UPDATE SET position = $2, updated_at = now()",
-        projector,
-        position.token(),
+async def save_checkpoint(
+    conn: Connection, projector: str, position: Position, epoch: int, *, announce: bool = False
+) -> None:
+    """Store the position reached, under ``epoch`` (else ``Fenced``); with ``announce``, readers
+    hear of it when the transaction commits. One statement either way: nothing more per batch."""
+    token = position.token()
+    if not announce:
+        sql = "SELECT projector"
+        args: tuple[object, ...] = (projector, token, epoch)
+    else:
+        payload = f"{projector} {token}" if len(projector) + len(token) < _MAX_PAYLOAD else projector
+        sql = f"SELECT pg_notify('{CHECKPOINT_CHANNEL}', $4)"
+        args = (projector, token, epoch, payload)
+    saved = await conn.fetch(
+        f"WITH saved AS (UPDATE {SCHEMA}.checkpoints SET position = $2, updated_at = now() "
+        f"WHERE projector = $1 AND epoch = $3 RETURNING projector) {sql} FROM saved",
+        *args,
     )
+    if not saved:
+        raise Fenced(f"{projector}: another process has claimed it")
+
+
+async def fence(conn: Connection, projector: str, epoch: int) -> None:
+    """Inside a transaction: go on only while ``epoch`` is still the projector's (locked till the end)."""
+    found = await conn.fetchval(
+        f"SELECT epoch FROM {SCHEMA}.checkpoints WHERE projector = $1 FOR UPDATE", projector
+    )
+    if found != epoch:
+        raise Fenced(f"{projector}: another process has claimed it")
 
 
 async def parked_streams(conn: Connection, projector: str) -> set[str]:
@@ -163,10 +221,10 @@ async def park(conn: Connection, projector: str, rows: list[ParkRow]) -> None:
                 r.topic,
                 r.partition,
                 r.offset,
-                _text(stream),
+                text_for_postgres(stream),
                 event_id,
                 event_type,
-                _text(reason),
+                text_for_postgres(reason),
                 r.key,
                 [name for name, _ in r.headers],
                 [value for _, value in r.headers],
@@ -177,7 +235,7 @@ async def park(conn: Connection, projector: str, rows: list[ParkRow]) -> None:
     )
 
 
-def _text(value: str) -> str:
+def text_for_postgres(value: str) -> str:
     """A reason or stream as PostgreSQL text can hold it: UTF-8 without NUL (lone surrogates
     and NULs, which it refuses, spelled out as escapes)."""
     return value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
@@ -191,6 +249,7 @@ async def live_schema(conn: Connection, projection: str) -> tuple[str, int] | No
 
 
 async def set_live(conn: Connection, projection: str, schema: str, version: int) -> None:
+    """Name the live tables of ``projection``; readers hear of it when the transaction commits."""
     await conn.execute(
         f"INSERT INTO {SCHEMA}.live (projection, schema_name, version) VALUES ($1, $2, $3) "
         "ON CONFLICT (projection) DO UPDATE SET schema_name = $2, version = $3, swapped_at = now()",
@@ -198,6 +257,12 @@ async def set_live(conn: Connection, projection: str, schema: str, version: int)
         schema,
         version,
     )
+    await announce_live(conn, projection)
+
+
+async def announce_live(conn: Connection, projection: str) -> None:
+    """Tell readers to read ``projection``'s live row and checkpoint again (on commit)."""
+    await conn.execute(f"SELECT pg_notify('{LIVE_CHANNEL}', $1)", projection)
 
 
 async def parked_count(conn: Connection, projector: str) -> int:
@@ -205,15 +270,30 @@ async def parked_count(conn: Connection, projector: str) -> int:
 
 
 async def hand_over(
-    conn: Connection, projection: str, schema: str, version: int, source: str, target: str
+    conn: Connection,
+    projection: str,
+    schema: str,
+    version: int,
+    source: str,
+    target: str,
+    epoch: int | None = None,
 ) -> tuple[str, int] | None:
     """Make ``schema`` the live tables of ``projection``: projector ``source``'s checkpoint and
     parked messages (those of a rebuild into ``schema``) become projector ``target``'s, whose
-    own are dropped. Run it inside a transaction; answers the live row it replaced."""
+    own are dropped. ``epoch`` is the target's owner's, checked and kept; without it (no owner
+    runs) the target gets a new one. Run it inside a transaction; answers the live row it replaced."""
+    if epoch is not None:
+        await fence(conn, target, epoch)
     previous = await live_schema(conn, projection)
     for table in ("checkpoints", "parked"):
         await conn.execute(f"DELETE FROM {SCHEMA}.{table} WHERE projector = $1", target)
         await conn.execute(f"UPDATE {SCHEMA}.{table} SET projector = $2 WHERE projector = $1", source, target)
+    await conn.execute(
+        f"UPDATE {SCHEMA}.checkpoints SET epoch = coalesce($2::bigint, nextval('{SCHEMA}.epochs')) "
+        "WHERE projector = $1",
+        target,
+        epoch,
+    )
     await set_live(conn, projection, schema, version)
     return previous
 
@@ -323,65 +403,5 @@ async def set_reason(conn: Connection, projector: str, seq: tuple[str, int, int]
         'WHERE projector = $1 AND topic = $2 AND partition = $3 AND "offset" = $4',
         projector,
         *seq,
-        _text(reason),
+        text_for_postgres(reason),
     )
-
-
-@dataclass(frozen=True)
-class Ask:
-    """An operator's retry or release, waiting for the process that follows the projection."""
-
-    id: int
-    projector: str
-    action: str
-    stream: str | None
-    by: str
-
-
-async def ask(conn: Connection, projector: str, action: str, stream: str | None, by: str) -> int:
-    return int(
-        await conn.fetchval(
-            f"INSERT INTO {SCHEMA}.parked_actions (projector, action, stream, requested_by) "
-            "VALUES ($1, $2, $3, $4) RETURNING id",
-            projector,
-            action,
-            stream,
-            _text(by),
-        )
-    )
-
-
-async def pending_asks(conn: Connection, projectors: list[str]) -> list[Ask]:
-    rows = await conn.fetch(
-        f"SELECT id, projector, action, stream, requested_by FROM {SCHEMA}.parked_actions "
-        "WHERE done_at IS NULL AND projector = any($1::text[]) ORDER BY id",
-        projectors,
-    )
-    return [Ask(r["id"], r["projector"], r["action"], r["stream"], r["requested_by"]) for r in rows]
-
-
-async def take_ask(conn: Connection, ask_id: int) -> bool:
-    """Lock a pending ask until the transaction ends; false when it is done or withdrawn."""
-    found = await conn.fetchval(
-        f"SELECT id FROM {SCHEMA}.parked_actions WHERE id = $1 AND done_at IS NULL FOR UPDATE", ask_id
-    )
-    return found is not None
-
-
-async def finish_ask(conn: Connection, ask_id: int, outcome: str) -> bool:
-    """Mark a pending ask done with its outcome (JSON); false when it was done already."""
-    done = await conn.fetchval(
-        f"UPDATE {SCHEMA}.parked_actions SET done_at = now(), outcome = $2::jsonb "
-        "WHERE id = $1 AND done_at IS NULL RETURNING id",
-        ask_id,
-        outcome,
-    )
-    return done is not None
-
-
-async def ask_outcome(conn: Connection, ask_id: int) -> str | None:
-    """The outcome (JSON) of a done ask; None while it is pending."""
-    value = await conn.fetchval(
-        f"SELECT outcome::text FROM {SCHEMA}.parked_actions WHERE id = $1 AND done_at IS NOT NULL", ask_id
-    )
-    return None if value is None else str(value)

@@ -1,10 +1,14 @@
-"""Projectors on their own, without HTTP or the writer: ``ledger project [--projection NAME ...]``.
+"""The projector role: ``ledger project [--projection NAME ...]``.
 
-A read-side process that follows the log into the projections it is given (all of them by
-default) until SIGTERM and then finishes the batch in hand. It shares nothing with the
-serving processes but the log and the database, so it can run elsewhere, and it can be
-killed at any moment without losing or doubling a row. ``ledger serve`` runs several, the
-projections spread over them, so that each projection is followed by one process.
+A process that follows the log into the read models it owns, without HTTP or the writer,
+until SIGTERM, and then finishes the batch in hand. Each projection is owned by one process
+at a time: a process started for projections another one owns stands by and takes them
+over when that one dies, so several processes spread the projections over cores and
+machines and stand in for each other. The owner publishes its status rows, announces its
+checkpoints to readers, and carries out what operators ask of its projections (parked
+messages, online rebuilds, the latter in a child process). It shares nothing with other
+processes but the log and the database, and can be killed at any moment without losing or
+doubling a row. ``ledger serve`` runs several, the projections spread over them.
 """
 
 from __future__ import annotations
@@ -23,16 +27,35 @@ from ledger.store import Projection
 log = structlog.get_logger("ledger.project")
 
 
-async def run_projectors(
-    settings: Settings, chosen: Sequence[Projection] = projections.ALL, *, scratch: str = ""
-) -> None:
-    pools = bootstrap.plan("projector", settings, projections_owned=len(chosen))
+class UnknownProjection(ValueError):
+    """A name that is not one of this ledger's read models."""
+
+
+def chosen(names: Sequence[str] | None) -> list[Projection]:
+    """The read models named (all of them when none is)."""
+    if not names:
+        return list(projections.ALL)
+    known = {p.name: p for p in projections.ALL}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UnknownProjection(f"unknown projection {unknown[0]!r}: one of {', '.join(known)}")
+    return [known[n] for n in dict.fromkeys(names)]
+
+
+async def run_projectors(settings: Settings, wanted: Sequence[Projection] = projections.ALL) -> None:
+    """Run the projector role until SIGTERM or SIGINT (or the supervisor's death)."""
+    pools = bootstrap.plan("projector", settings, projections_owned=len(wanted))
     async with (
         bootstrap.database(settings) as dsn,
         bootstrap.event_log(settings, dsn, pools) as event_log,
         bootstrap.main_pool(dsn, settings, pools) as db,
-        bootstrap.projector_runtime(settings, event_log, db, Metrics(), chosen, scratch=scratch),
+        bootstrap.projector_runtime(settings, event_log, db, dsn, Metrics(), wanted) as runtime,
     ):
-        log.info("projectors_running", projections=[p.name for p in chosen], scratch=scratch)
+        log.info(
+            "projectors_running",
+            projections=[p.name for p in wanted],
+            owns=[p.name for p in wanted if runtime.owns(p.name)],
+            owner=runtime.owner,
+        )
         await until_stopped()
     log.info("projectors_stopped")
