@@ -24,7 +24,7 @@ from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from ledger.writer import discovery
 from tests.integration.test_writer_faults import assert_log_is_whole, read_envelopes
-from tests.support.processes import Process, free_port, ready, role_env, until
+from tests.support.processes import Process, free_port, role_env, until, writer_reachable
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -104,7 +104,7 @@ async def test_kill_9_of_the_active_writer_the_standby_takes_over_and_nothing_ac
         standby.start()
         await until(lambda: bool(standby.logged("writer_standby_warm")), "the second writer stands by, warm")
         api.start()
-        await until(lambda: ready(port), "the API process is ready")
+        await until(lambda: writer_reachable(port), "the API process reaches the active writer")
 
         callers = Callers(port)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:

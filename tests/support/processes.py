@@ -110,14 +110,27 @@ async def until(check: Callable[[], Awaitable[bool] | bool], what: str, timeout:
 
 async def ready(port: int) -> bool:
     """``/readyz`` answers 200 on ``port``."""
+    return (await readiness(port))[0] == 200
+
+
+async def writer_reachable(port: int) -> bool:
+    """``/readyz`` on ``port`` says the API process reaches an active writer (whatever else it
+    still waits for: with no projector process running, reads are not ready)."""
+    status, body = await readiness(port)
+    return status in (200, 503) and body.get("writer") == "active"
+
+
+async def readiness(port: int) -> tuple[int, dict[str, Any]]:
+    """``/readyz`` on ``port``: its status and body (0 and nothing while nothing answers)."""
     try:
         async with (
             aiohttp.ClientSession() as session,
             session.get(f"http://127.0.0.1:{port}/readyz") as response,
         ):
-            return response.status == 200
-    except aiohttp.ClientError:
-        return False
+            body = await response.json(content_type=None)
+            return response.status, body if isinstance(body, dict) else {}
+    except (aiohttp.ClientError, ValueError):
+        return 0, {}
 
 
 def children_of(pid: int) -> dict[int, str]:
