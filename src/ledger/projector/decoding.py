@@ -7,7 +7,7 @@ from typing import Protocol
 
 from ledger.envelope import Envelope
 from ledger.log import Position, Record, TopicPartition
-from schemas import Event, parse_event
+from schemas import Event, decode_event
 
 
 class Reader(Protocol):
@@ -21,10 +21,14 @@ Decoded = tuple[Envelope, Event] | Exception
 
 
 def decode(record: Record) -> Decoded:
-    """The record's envelope and event, or why it cannot be read."""
+    """The record's envelope and event, or why it cannot be read.
+
+    The event is built without validating its data again (``decode_event``): the writer
+    validated it before appending it, and ``ledger verify`` is where the log is re-checked.
+    """
     try:
         envelope = record.envelope()
-        return envelope, parse_event(envelope.type, envelope.schema_version, envelope.data)
+        return envelope, decode_event(envelope.type, envelope.schema_version, envelope.data)
     except Exception as e:
         return e
 

@@ -36,6 +36,7 @@ from ledger.writer.results import CommandResult, WrittenEvent
 from ledger.writer.snapshots import Snapshot, SnapshotStore
 from ledger.writer.state import Status, WriterState, apply_record
 from schemas import Command, Event
+from schemas.trusted import replaced
 
 __all__ = ["CommandRequest", "Status", "Writer"]
 
@@ -387,7 +388,7 @@ class Writer:
         request = pending.request
         command = request.command
         if command.occurred_at is None:
-            command = command.model_copy(update={"occurred_at": now})
+            command = replaced(command, occurred_at=now)
         try:
             events = decide(self._state.model, command)
             envelopes = [self._seal(event, command, pending, now) for event in events]
@@ -403,7 +404,7 @@ class Writer:
         version, prevhash = self._state.heads.get(stream, (0, ""))
         request = pending.request
         assert command.occurred_at is not None
-        envelope = Envelope(
+        envelope = Envelope.seal(
             id=new_uuid(),
             type=event.type,
             schema_version=event.schema_version,
@@ -416,9 +417,8 @@ class Writer:
             causation_id=pending.command_id,
             idempotency_key=request.idempotency_key,
             prevhash=prevhash,
-            hash="",
             data=event.data(),
-        ).sealed()
+        )
         self._state.heads[stream] = (envelope.version, envelope.hash)
         return envelope
 
