@@ -74,6 +74,11 @@ def event_type(cls: type[Event]) -> str:
     return tag
 
 
+def event_types(*classes: type[Event]) -> frozenset[str]:
+    """The `type` tags of event classes (a projection's `event_types`)."""
+    return frozenset(event_type(cls) for cls in classes)
+
+
 class EventRegistry:
     """Event classes by (type, schema_version) and the upcasters between versions."""
 

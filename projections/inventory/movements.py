@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ledger.store import Fact
+from schemas import Event
 from schemas.inventory import (
     LotRejected,
     LotReleased,
@@ -28,6 +29,19 @@ from schemas.inventory import (
 )
 
 ZERO = Decimal(0)
+
+STOCK_EVENTS: tuple[type[Event], ...] = (
+    StockReceived,
+    StockQuarantined,
+    StockTransferred,
+    StockAdjusted,
+    StockIssued,
+    StockReserved,
+    ReservationReleased,
+    LotReleased,
+    LotRejected,
+)
+"""Every event that moves stock: the ones ``changes_of`` answers for."""
 
 SOURCE_LEG = 0
 """The leg of a movement at the event's own location (a transfer's source)."""

@@ -1,8 +1,10 @@
-"""Decoding log records once for all the projectors of a runtime that read them."""
+"""Decoding log records once for all the projectors of a runtime that read them, and only the
+records a projection applies."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Collection
 from typing import Protocol
 
 from ledger.envelope import Envelope
@@ -18,6 +20,34 @@ class Reader(Protocol):
 
 
 Decoded = tuple[Envelope, Event] | Exception
+
+_TYPE_AT = 3  # where ``to_binary`` puts the ``ce_type`` header; other producers are searched
+
+
+def wanted_by(projection: object, records: list[Record]) -> list[Record]:
+    """The records whose events ``projection`` applies: all of them, unless it names the event
+    types it applies as ``event_types``, a collection of type tags.
+
+    A projection reads whole topics (its position must pass every record of them), yet most
+    apply a few types: quality reads the inventory topic for receipts and quarantines, and
+    nine of ten of its records are reservations and issues. Decoding costs far more than
+    projecting, so the others are passed over by their ``ce_type`` header alone. A record
+    without one is kept: decoding it says why it is unreadable, and it is parked.
+    """
+    types: Collection[str] | None = getattr(projection, "event_types", None)
+    if types is None:
+        return records
+    tags = {t.encode() for t in types}
+    kept: list[Record] = []
+    for record in records:
+        headers = record.headers
+        if len(headers) > _TYPE_AT and headers[_TYPE_AT][0] == "ce_type":
+            tag: bytes | None = headers[_TYPE_AT][1]
+        else:
+            tag = next((value for name, value in headers if name == "ce_type"), None)
+        if tag is None or tag in tags:
+            kept.append(record)
+    return kept
 
 
 def decode(record: Record) -> Decoded:

@@ -41,7 +41,7 @@ from ledger.log import EventLog, LogReader, Position, Record
 from ledger.metrics import Metrics
 from ledger.projector import bookkeeping, parking
 from ledger.projector.bookkeeping import ParkRow
-from ledger.projector.decoding import DecodeCache, decode
+from ledger.projector.decoding import DecodeCache, decode, wanted_by
 from ledger.projector.locks import Follower
 from ledger.projector.supervision import Health, parkable, pause, transient
 from ledger.projector.watcher import EndWatcher
@@ -255,7 +255,7 @@ class _Projector:
         facts: list[Fact] = []
         parked: list[ParkRow] = []
         decoded = self.runtime.decoded
-        for record in records:
+        for record in wanted_by(self.projection, records):
             seq = (record.topic, record.partition, record.offset)
             outcome = decoded.get(seq)
             if outcome is None:
