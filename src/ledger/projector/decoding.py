@@ -72,6 +72,8 @@ class DecodeCache:
     past ``soft`` entries those are dropped, and past ``hard`` the oldest go regardless (a
     projector that far behind decodes for itself). Measured on a year's history, all five
     projections: a plain 20k-entry cache decoded each record 2.2 times, this one once.
+    Pruning looks at the readers again only every ``soft // 8`` entries: looking on every
+    entry past ``soft`` cost a tenth of a catch-up of every projection at once.
     """
 
     def __init__(self, soft: int, hard: int) -> None:
@@ -80,6 +82,8 @@ class DecodeCache:
         # Ordered by insertion; an OrderedDict finds its oldest key at once, where a dict
         # emptied from the front scans the holes left behind.
         self._entries: OrderedDict[tuple[str, int, int], Decoded] = OrderedDict()
+        self._slack = max(1, soft // 8)
+        self._prune_at = min(soft, hard)
 
     def get(self, seq: tuple[str, int, int]) -> Decoded | None:
         return self._entries.get(seq)
@@ -88,10 +92,14 @@ class DecodeCache:
         if not self.hard:
             return outcome
         entries = self._entries
-        if len(entries) >= self.soft:
+        if len(entries) >= self._prune_at:
             self._prune()
+            self._prune_at = min(max(len(entries), self.soft) + self._slack, self.hard)
         entries[seq] = outcome
         return outcome
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def _prune(self) -> None:
         entries = self._entries
