@@ -23,9 +23,10 @@ class MalformedMessage(ValueError):
     """A message that does not carry a complete envelope."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BinaryMessage:
-    """A Kafka record's parts in binary content mode."""
+    """A Kafka record's parts in binary content mode (one per event appended: not frozen,
+    which costs more to build)."""
 
     key: bytes
     headers: list[tuple[str, bytes]]  # a list: aiokafka's record builder takes nothing else
