@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
 from ledger.store import Connection, Fact, q
+from schemas import event_types
 from schemas.service import (
     ComplaintAcknowledged,
     ComplaintFiled,
@@ -55,6 +56,10 @@ class Service:
     name: ClassVar[str] = "service"
     version: ClassVar[int] = 1
     areas: ClassVar[tuple[str, ...]] = ("catalog", "service")
+    # What apply reads; the rest of these topics is passed over undecoded.
+    event_types: ClassVar[frozenset[str]] = event_types(
+        ComplaintFiled, ComplaintAcknowledged, ComplaintResolved, ComplaintReopened
+    )
 
     def ddl(self, schema: str) -> str:
         return f"""

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from ledger.store import Connection, Fact, q
-from projections.inventory.movements import Movement, movements_of
+from projections.inventory.movements import STOCK_EVENTS, Movement, movements_of
 from projections.inventory.queries import (
     InventoryItem,
     LedgerEntry,
@@ -30,6 +30,7 @@ from projections.inventory.queries import (
     ledger,
     levels,
 )
+from schemas import event_types
 from schemas.catalog import ProductRegistered, ReorderPolicySet
 
 EVERY_LOCATION = ""
@@ -40,6 +41,9 @@ class Inventory:
     name: ClassVar[str] = "inventory"
     version: ClassVar[int] = 1
     areas: ClassVar[tuple[str, ...]] = ("catalog", "inventory", "sales")
+    # What apply reads; the rest of these topics is passed over undecoded (the sales topic
+    # is read only so that this read model's position covers every command's events).
+    event_types: ClassVar[frozenset[str]] = event_types(ProductRegistered, ReorderPolicySet, *STOCK_EVENTS)
 
     def ddl(self, schema: str) -> str:
         # COLLATE "C": ids sort by their bytes, so list order and cursors never depend on locale.

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ledger.store import Fact
+from schemas import Event
 from schemas.inventory import (
     LotRejected,
     LotReleased,
@@ -29,15 +30,32 @@ from schemas.inventory import (
 
 ZERO = Decimal(0)
 
+STOCK_EVENTS: tuple[type[Event], ...] = (
+    StockReceived,
+    StockQuarantined,
+    StockTransferred,
+    StockAdjusted,
+    StockIssued,
+    StockReserved,
+    ReservationReleased,
+    LotReleased,
+    LotRejected,
+)
+"""Every event that moves stock: the ones ``changes_of`` answers for."""
+
 SOURCE_LEG = 0
 """The leg of a movement at the event's own location (a transfer's source)."""
 DESTINATION_LEG = 1
 """The second leg of a transfer, at its destination; ordered after the source leg."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Change:
-    """What one event does at one location, before it is placed in the log."""
+    """What one event does at one location, before it is placed in the log.
+
+    This and ``Movement`` are never changed once built, yet not frozen: one of each is built
+    per event projected, and a frozen dataclass costs twice as much to build.
+    """
 
     location_id: str
     document_id: str
@@ -47,7 +65,7 @@ class Change:
     leg: int = SOURCE_LEG
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Movement:
     """One row of the stock ledger: keyed by (event_id, location_id)."""
 
@@ -108,18 +126,9 @@ def movements_of(facts: Sequence[Fact]) -> list[Movement]:
         sku, changes = found
         env = fact.envelope
         for change in changes:
+            # In Movement's field order: with keywords, movements_of took a third longer.
             rows[(env.id, change.location_id)] = Movement(
-                event_id=env.id,
-                location_id=change.location_id,
-                leg=change.leg,
-                sku=sku,
-                stream=env.stream,
-                version=env.version,
-                occurred_at=env.occurred_at,
-                type=env.type,
-                qty_change=change.on_hand,
-                quarantined_change=change.quarantined,
-                reserved_change=change.reserved,
-                document_id=change.document_id,
-            )
+                env.id, change.location_id, change.leg, sku, env.stream, env.version, env.occurred_at,
+                env.type, change.on_hand, change.quarantined, change.reserved, change.document_id,
+            )  # fmt: skip
     return list(rows.values())

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from ledger.envelope import Envelope
 from ledger.store import Connection, Fact, q
+from schemas import event_types
 from schemas.inventory import StockQuarantined, StockReceived
 from schemas.quality import InspectionRecorded
 from schemas.sales import OrderShipped
@@ -32,6 +33,10 @@ class Quality:
     name: ClassVar[str] = "quality"
     version: ClassVar[int] = 1
     areas: ClassVar[tuple[str, ...]] = ("catalog", "quality", "sales", "inventory", "service")
+    # What apply reads: a tenth of these topics' records. The rest is passed over undecoded.
+    event_types: ClassVar[frozenset[str]] = event_types(
+        InspectionRecorded, StockReceived, StockQuarantined, OrderShipped, ComplaintFiled
+    )
 
     def ddl(self, schema: str) -> str:
         return f"""

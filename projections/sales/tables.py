@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from ledger.store import Connection, Fact, q
 from projections.sales import totals
+from schemas import event_types
 from schemas.catalog import ProductRegistered
 from schemas.planning import SalesTargetSet
 from schemas.sales import OrderCancelled, OrderPlaced, OrderReturned, OrderShipped
@@ -35,6 +36,9 @@ class Sales:
     name: ClassVar[str] = "sales"
     version: ClassVar[int] = 2  # 2: the totals, and order rows that carry what reads group by
     areas: ClassVar[tuple[str, ...]] = ("catalog", "sales", "planning")
+    event_types: ClassVar[frozenset[str]] = event_types(
+        ProductRegistered, OrderPlaced, OrderShipped, OrderCancelled, OrderReturned, SalesTargetSet
+    )
 
     def ddl(self, schema: str) -> str:
         return f"""

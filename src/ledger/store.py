@@ -12,6 +12,8 @@ Rules every projection keeps, because the runtime relies on them:
   product category, a complaint's shipped units) joins at query time, not at apply time.
 - Tables live in the schema handed in (one per projection version), so a rebuild can run
   beside the live tables and be swapped in.
+- A projection that applies only some event types names them as ``event_types`` (a
+  frozenset of type tags): records of other types in its topics are then never decoded.
 """
 
 from __future__ import annotations

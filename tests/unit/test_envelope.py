@@ -9,6 +9,8 @@ import orjson
 import pytest
 from cloudevents.v1.kafka import KafkaMessage
 from cloudevents.v1.kafka import from_binary as sdk_from_binary
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger import cloudevents
 from ledger.envelope import Envelope, chain_breaks, format_time, parse_time
@@ -145,3 +147,78 @@ def test_structured_mode_round_trip() -> None:
 def test_incomplete_messages_are_refused_clearly(headers: list[tuple[str, bytes]]) -> None:
     with pytest.raises(cloudevents.MalformedMessage):
         cloudevents.from_binary(headers, b"{}")
+
+
+def _hashed_as_first_written(event: Envelope) -> bytes:
+    """The canonical bytes as the first version of the code made them: one sorted document."""
+    fields = event.to_dict()
+    del fields["hash"]
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(data=st.dictionaries(st.text(max_size=8), _json, max_size=6), key=st.none() | st.text(min_size=1))
+def test_sealing_encodes_data_once_and_hashes_the_bytes_it_always_hashed(
+    data: dict[str, object], key: str | None
+) -> None:
+    sealed = Envelope.seal(
+        id="e-1", type="Anything", schema_version=1, stream="order:SO-1", version=2,
+        occurred_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        recorded_at=datetime(2026, 1, 2, tzinfo=UTC), actor="ana", correlation_id="c", causation_id="k",
+        idempotency_key=key, prevhash="ab" * 32, data=data,
+    )  # fmt: skip
+    assert sealed.canonical_bytes() == _hashed_as_first_written(sealed)
+    assert sealed.hash == replace(sealed, hash="").sealed().hash
+    assert chain_breaks([replace(sealed, version=1, prevhash="").sealed()]) == []
+    message = cloudevents.to_binary(sealed)
+    assert message.value == sealed.data_json() == orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    assert cloudevents.from_binary(message.headers, message.value) == sealed
+
+
+def test_an_envelope_replaced_with_other_data_encodes_the_new_data() -> None:
+    event = StreamFactory().next("order:SO-1", {"n": "1"})
+    assert event.data_json() == b'{"n":"1"}'
+    changed = replace(event, data={"n": "2"})
+    assert cloudevents.to_binary(changed).value == b'{"n":"2"}'
+    assert changed.compute_hash() != event.hash
+
+
+@pytest.mark.parametrize("key", [None, "k-1"])
+def test_binary_headers_are_the_attributes_in_their_order(key: str | None) -> None:
+    event = replace(StreamFactory().next("stock:SKU-1@WH-A"), idempotency_key=key).sealed()
+    headers = cloudevents.to_binary(event).headers
+    expected = [
+        ("content-type" if name == "datacontenttype" else f"ce_{name}", value.encode())
+        for name, value in cloudevents.attributes(event).items()
+    ]
+    assert headers == expected
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda h: [x for x in h if x[0] != "ce_actor"], "attribute 'actor' missing"),
+        (lambda h: [*h, ("ce_specversion", b"0.3")], "specversion '0.3' is not 1.0"),
+        (lambda h: [*h, ("ce_streamversion", b"two")], "invalid literal for int"),
+        (lambda h: [*h, ("ce_actor", b"\xff")], "can't decode byte 0xff"),
+        (lambda h: [*h, ("ce_time", b"yesterday")], "yesterday"),
+    ],
+    ids=["missing", "spec", "version", "utf-8", "time"],
+)
+def test_a_damaged_record_is_a_malformed_message_saying_why(change: object, reason: str) -> None:
+    message = cloudevents.to_binary(StreamFactory().next("stock:SKU-1@WH-A"))
+    with pytest.raises(cloudevents.MalformedMessage, match=reason):
+        cloudevents.from_binary(change(message.headers), message.value)  # type: ignore[operator]
+
+
+def test_headers_not_of_the_envelope_are_never_read() -> None:
+    event = StreamFactory().next("stock:SKU-1@WH-A")
+    message = cloudevents.to_binary(event)
+    headers = [*message.headers, ("ce_extra", b"\xff"), ("x", b"")]
+    assert cloudevents.from_binary(headers, message.value) == event

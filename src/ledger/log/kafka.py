@@ -101,6 +101,10 @@ class KafkaLog:
     def partition_for(self, stream: str) -> int:
         return self._topology.partition_for(stream)
 
+    def place(self, stream: str) -> tuple[str, int]:
+        """The stream's topic and partition, in one look-up."""
+        return self._topology.place(stream)
+
     async def start(self) -> None:
         """Create the area and meta topics with retention forever if they are missing, and
         learn the log's identity."""
@@ -279,7 +283,7 @@ class KafkaWriter:
     async def _transact(self, events: Sequence[Envelope]) -> list[Record]:
         producer = self._producer
         messages = [to_binary(e) for e in events]
-        places = [(self._log.topic_for(e.stream), self._log.partition_for(e.stream)) for e in events]
+        places = [self._log.place(e.stream) for e in events]
         # Each partition's records go as whole record batches: a send per record costs
         # aiokafka more than encoding the record does.
         groups: dict[tuple[str, int], list[int]] = {}

@@ -23,9 +23,13 @@ class WriterFenced(LogError):
     """Another writer has claimed the log; this one must stop accepting commands."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
-    """One message as the log holds it: where it is, and its binary CloudEvents parts."""
+    """One message as the log holds it: where it is, and its binary CloudEvents parts.
+
+    Never changed once built, yet not frozen: a frozen dataclass costs more to build, and
+    every record read or written builds one.
+    """
 
     topic: str
     partition: int

@@ -88,7 +88,11 @@ def _headers_json(headers: Iterable[tuple[str, bytes]]) -> str:
 
 
 def _record(row: asyncpg.Record) -> Record:
-    headers = tuple((str(n), str(v).encode()) for n, v in orjson.loads(row["headers"]))
+    pairs = orjson.loads(row["headers"])
+    try:
+        headers = tuple([(str(name), value.encode()) for name, value in pairs])
+    except (AttributeError, TypeError, ValueError):  # not pairs of strings, as appends write them
+        headers = tuple((str(name), str(value).encode()) for name, value in pairs)
     return Record(
         row["topic"], row["partition"], row["offset"], bytes(row["key"]), headers, bytes(row["value"])
     )

@@ -19,7 +19,7 @@ from structlog.contextvars import bound_contextvars
 from ledger.log import Position, Record
 from ledger.projector import bookkeeping, parking
 from ledger.projector.bookkeeping import ParkRow
-from ledger.projector.decoding import decode
+from ledger.projector.decoding import decode, wanted_by
 from ledger.projector.supervision import parkable
 from ledger.store import Connection, Fact
 
@@ -36,7 +36,7 @@ def _decode(projector: Projector, records: list[Record]) -> tuple[list[Fact], li
     parked: list[ParkRow] = []
     decoded = projector.runtime.decoded
     held = projector.parked_streams
-    for record in records:
+    for record in wanted_by(projector.projection, records):
         seq = (record.topic, record.partition, record.offset)
         outcome = decoded.get(seq)
         if outcome is None:

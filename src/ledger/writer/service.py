@@ -51,6 +51,7 @@ from ledger.writer.snapshotting import Snapshotter
 from ledger.writer.standby import HotStandby
 from ledger.writer.state import Folded, Status, WriterState
 from schemas import Command, Event
+from schemas.trusted import replaced
 
 __all__ = ["CommandRequest", "Status", "Writer"]
 
@@ -329,7 +330,7 @@ class Writer:
         request = pending.request
         command = request.command
         if command.occurred_at is None:
-            command = command.model_copy(update={"occurred_at": now})
+            command = replaced(command, occurred_at=now)
         try:
             events = decide(self._state.model, command)
             envelopes = [self._seal(event, command, pending, now) for event in events]
@@ -345,7 +346,7 @@ class Writer:
         version, prevhash = self._state.heads.get(stream, (0, ""))
         request = pending.request
         assert command.occurred_at is not None
-        envelope = Envelope(
+        envelope = Envelope.seal(
             id=new_uuid(),
             type=event.type,
             schema_version=event.schema_version,
@@ -358,9 +359,8 @@ class Writer:
             causation_id=pending.command_id,
             idempotency_key=request.idempotency_key,
             prevhash=prevhash,
-            hash="",
             data=event.data(),
-        ).sealed()
+        )
         self._state.heads[stream] = (envelope.version, envelope.hash)
         return envelope
 

@@ -11,7 +11,7 @@ from handlers.journal import Table
 from ledger.log import Position, Record
 from ledger.writer.idempotency import IdempotencyIndex
 from ledger.writer.results import WrittenEvent
-from schemas import parse_event
+from schemas import decode_event
 
 
 class Status(StrEnum):
@@ -39,7 +39,7 @@ def apply_record(state: WriterState, record: Record) -> None:
     """Fold one event read back from the log into ``state`` (journaled, but for the keys:
     observing an event's key twice changes nothing)."""
     envelope = record.envelope()
-    evolve(state.model, parse_event(envelope.type, envelope.schema_version, envelope.data))
+    evolve(state.model, decode_event(envelope.type, envelope.schema_version, envelope.data))
     state.heads[envelope.stream] = (envelope.version, envelope.hash)
     if envelope.idempotency_key is not None:
         written = WrittenEvent.from_record(
