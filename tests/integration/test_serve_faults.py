@@ -208,7 +208,13 @@ async def serving(
     process = Process(["serve"], env, data / "serve.log").start()
     try:
         await until(lambda: ready(port), "ledger serve is ready", timeout=120)
-        yield Serving(process, env, port, prefix, pg_dsn, kafka_bootstrap)
+        serving = Serving(process, env, port, prefix, pg_dsn, kafka_bootstrap)
+        yield serving
+        # However many of its children were killed and started again, SIGTERM stops them all.
+        children = serving.children()
+        assert process.terminate(90) == 0, process.tail()
+        stopped = {e["pid"]: e["code"] for e in serving.logged("child_stopped")}
+        assert stopped == dict.fromkeys(children, 0), stopped
     finally:
         process.stop_quietly()
 
