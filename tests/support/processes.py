@@ -153,6 +153,15 @@ def children_of(pid: int) -> dict[int, str]:
     return found
 
 
+def arguments_of(pid: int) -> list[str]:
+    """The command line of ``pid`` after ``ledger`` (its role and options); empty once it is gone."""
+    try:
+        words = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+    except OSError:
+        return []
+    return words[words.index("ledger") + 1 :] if "ledger" in words else []
+
+
 def running(pid: int) -> bool:
     """Whether ``pid`` is a process still (a zombie not yet reaped counts)."""
     return Path(f"/proc/{pid}").exists()
