@@ -19,7 +19,7 @@ from structlog.contextvars import bound_contextvars
 from ledger.log import Position, Record
 from ledger.projector import bookkeeping, parking
 from ledger.projector.bookkeeping import ParkRow
-from ledger.projector.decoding import Decoded, decode, wanted_by
+from ledger.projector.decoding import Decoded, decode, envelopes_only, wanted_by, with_event
 from ledger.projector.supervision import parkable
 from ledger.store import Connection, Fact
 
@@ -35,12 +35,15 @@ def decode_wanted(projector: Projector, records: list[Record]) -> list[tuple[Rec
     """The records ``projector`` applies, each decoded (through the runtime's shared cache)
     or with why it cannot be. Safe to do ahead: it depends on the records alone."""
     cache = projector.runtime.decoded
+    events = not envelopes_only(projector.projection)
     pairs: list[tuple[Record, Decoded]] = []
     for record in wanted_by(projector.projection, records):
         seq = (record.topic, record.partition, record.offset)
         outcome = cache.get(seq)
         if outcome is None:
-            outcome = cache.put(seq, decode(record))
+            outcome = cache.put(seq, decode(record, events=events))
+        elif events and not isinstance(outcome, Exception) and outcome[1] is None:
+            outcome = cache.put(seq, with_event(outcome[0]))  # decoded for envelopes only so far
         pairs.append((record, outcome))
     return pairs
 
