@@ -2,7 +2,7 @@
 
 Auditors read a stream's history exactly as it was recorded, hash chain included, in every
 area (``access`` too: who was given which rights, and by whom). A redelivered event changes
-nothing (the key is stream and version).
+nothing (the key is stream and version). It reads envelopes only: no event is built for it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class Audit:
     name: ClassVar[str] = "audit"
     version: ClassVar[int] = 1
     areas: ClassVar[tuple[str, ...]] = AREAS  # every event, token grants and revocations included
+    envelopes_only: ClassVar[bool] = True
 
     def ddl(self, schema: str) -> str:
         return f"""

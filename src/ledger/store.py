@@ -14,6 +14,8 @@ Rules every projection keeps, because the runtime relies on them:
   beside the live tables and be swapped in.
 - A projection that applies only some event types names them as ``event_types`` (a
   frozenset of type tags): records of other types in its topics are then never decoded.
+- A projection that reads only envelopes, never events, says so with ``envelopes_only =
+  True``: no event is built for it (a fact's ``event`` is then built only if asked for).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from ledger.envelope import Envelope
-from schemas import Event
+from schemas import Event, decode_event
 
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 """A connection as a projection is handed one: plain, or borrowed from a pool."""
@@ -80,15 +82,28 @@ def unavailable_as(what: str) -> Iterator[None]:
         raise
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fact:
-    """One event as a projection sees it: where it is in the log, its envelope, its model."""
+    """One event as a projection sees it: where it is in the log, its envelope, its model.
+
+    Never changed once built but for ``event``, built on first use when the fact came
+    without it (for a projection that reads envelopes only). Not frozen: one is built per
+    event projected, and a frozen dataclass costs more to build.
+    """
 
     topic: str
     partition: int
     offset: int
     envelope: Envelope
-    event: Event
+    _event: Event | None = None
+
+    @property
+    def event(self) -> Event:
+        event = self._event
+        if event is None:
+            envelope = self.envelope
+            event = self._event = decode_event(envelope.type, envelope.schema_version, envelope.data)
+        return event
 
     @property
     def seq(self) -> tuple[str, int, int]:

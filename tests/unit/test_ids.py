@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import uuid
+import warnings
 
 from ledger.ids import new_hex, new_uuid
 
@@ -21,3 +23,21 @@ def test_new_hex_is_128_bits_of_hex() -> None:
     made = {new_hex() for _ in range(1000)}
     assert len(made) == 1000
     assert all(len(h) == 32 and int(h, 16) >= 0 for h in made)
+
+
+def test_a_forked_child_never_makes_the_ids_its_parent_drew_for_itself() -> None:
+    new_uuid()  # the parent has drawn bits in bulk and keeps the rest
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork beside threads: the child only writes
+        pid = os.fork()
+    if pid == 0:
+        os.write(write, (new_uuid() + new_hex()).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 200).decode()
+    os.close(read)
+    assert len(child) == 36 + 32
+    assert child[:36] != new_uuid()  # the parent's next ones are its own
+    assert child[36:] != new_hex()

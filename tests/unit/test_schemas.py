@@ -1,14 +1,18 @@
 """Unit tests of the shared types, the registry and the committed JSON Schema files."""
 
+import importlib
 import json
+import pkgutil
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
 
 import schemas
+import schemas.types as schema_types
 from schemas import (
     AREAS,
     COMMANDS,
@@ -23,8 +27,11 @@ from schemas import (
     parse_event,
     register_upcaster,
 )
+from schemas.access import RecordedScope
 from schemas.export import json_schemas, write_json_schemas
+from schemas.planning import BusinessPeriod, Period
 from schemas.types import (
+    Currency,
     FreeText,
     Identifier,
     Money,
@@ -96,6 +103,65 @@ def test_identifier_accepts_short_ascii_tokens(value: str) -> None:
 def test_identifier_rejects_anything_else(value: object) -> None:
     with pytest.raises(ValidationError):
         Ids(id=value)
+
+
+PATTERNED = [
+    (Identifier, "SKU-1"),
+    (Currency, "EUR"),
+    (RecordedScope, "read:stock"),
+    (Period, "2026-11"),
+    (BusinessPeriod, "2026-Q4"),
+]
+
+
+@pytest.mark.parametrize(("annotated", "valid"), PATTERNED)
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\n\n"])
+def test_every_pattern_holds_the_whole_string_never_a_trailing_newline(
+    annotated: object, valid: str, suffix: str
+) -> None:
+    adapter: TypeAdapter[str] = TypeAdapter(annotated)
+    assert adapter.validate_python(valid) == valid
+    with pytest.raises(ValidationError):
+        adapter.validate_python(valid + suffix)
+    with pytest.raises(ValidationError):
+        adapter.validate_python(suffix + valid)
+
+
+def _models() -> set[type[BaseModel]]:
+    """Every model class of the schemas package, nested ones included."""
+    found: set[type[BaseModel]] = set()
+    for module in pkgutil.iter_modules(schemas.__path__, "schemas."):
+        for value in vars(importlib.import_module(module.name)).values():
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                found.add(value)
+    return found
+
+
+def test_no_model_validates_patterns_with_an_engine_whose_end_lets_a_newline_through() -> None:
+    # ``whole_match`` relies on pydantic's default engine reading "$" as the end of the text.
+    models = _models()
+    assert len(models) > len(COMMANDS) + len(EVENTS) // 2
+    assert all(m.model_config.get("regex_engine", "rust-regex") == "rust-regex" for m in models)
+    assert all(m in models for m in (*COMMANDS.values(), *EVENTS.values()))
+
+
+def test_under_an_engine_whose_end_lets_a_newline_through_whole_match_checks_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pattern = r"^[a-z]{1,3}$"
+
+    def model() -> type[BaseModel]:
+        class Loose(BaseModel):
+            model_config = ConfigDict(regex_engine="python-re")
+            id: Annotated[str, StringConstraints(pattern=pattern), schema_types.whole_match(pattern)]
+
+        return Loose
+
+    assert model()(id="ab\n").id == "ab\n"  # why no model may use such an engine unchecked
+    monkeypatch.setattr(schema_types, "_ANCHORED", False)
+    with pytest.raises(ValidationError, match="should match pattern"):
+        model()(id="ab\n")
+    assert model()(id="ab").id == "ab"
 
 
 @pytest.mark.parametrize(

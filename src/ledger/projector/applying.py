@@ -19,7 +19,7 @@ from structlog.contextvars import bound_contextvars
 from ledger.log import Position, Record
 from ledger.projector import bookkeeping, parking
 from ledger.projector.bookkeeping import ParkRow
-from ledger.projector.decoding import decode, wanted_by
+from ledger.projector.decoding import Decoded, decode, envelopes_only, wanted_by, with_event
 from ledger.projector.supervision import parkable
 from ledger.store import Connection, Fact
 
@@ -31,16 +31,29 @@ log = structlog.get_logger("ledger.projector")
 _HELD = parking.HELD
 
 
-def _decode(projector: Projector, records: list[Record]) -> tuple[list[Fact], list[ParkRow]]:
-    facts: list[Fact] = []
-    parked: list[ParkRow] = []
-    decoded = projector.runtime.decoded
-    held = projector.parked_streams
+def decode_wanted(projector: Projector, records: list[Record]) -> list[tuple[Record, Decoded]]:
+    """The records ``projector`` applies, each decoded (through the runtime's shared cache)
+    or with why it cannot be. Safe to do ahead: it depends on the records alone."""
+    cache = projector.runtime.decoded
+    events = not envelopes_only(projector.projection)
+    pairs: list[tuple[Record, Decoded]] = []
     for record in wanted_by(projector.projection, records):
         seq = (record.topic, record.partition, record.offset)
-        outcome = decoded.get(seq)
+        outcome = cache.get(seq)
         if outcome is None:
-            outcome = decoded.put(seq, decode(record))
+            outcome = cache.put(seq, decode(record, events=events))
+        elif events and not isinstance(outcome, Exception) and outcome[1] is None:
+            outcome = cache.put(seq, with_event(outcome[0]))  # decoded for envelopes only so far
+        pairs.append((record, outcome))
+    return pairs
+
+
+def _sort(projector: Projector, pairs: list[tuple[Record, Decoded]]) -> tuple[list[Fact], list[ParkRow]]:
+    """Facts to apply and messages to park, as the parked streams stand now."""
+    facts: list[Fact] = []
+    parked: list[ParkRow] = []
+    held = projector.parked_streams
+    for record, outcome in pairs:
         if isinstance(outcome, Exception):  # unreadable: park it and hold its stream
             stream = record.key.decode(errors="replace")
             held.add(stream)
@@ -54,11 +67,14 @@ def _decode(projector: Projector, records: list[Record]) -> tuple[list[Fact], li
     return facts, parked
 
 
-async def apply(projector: Projector, records: list[Record], position: Position) -> None:
-    """Apply ``records`` and store ``position`` as the checkpoint, all or nothing."""
+async def apply(
+    projector: Projector, records: list[Record], decoded: list[tuple[Record, Decoded]], position: Position
+) -> None:
+    """Apply ``records`` (``decoded``: those the projection applies, by ``decode_wanted``) and
+    store ``position`` as the checkpoint, all or nothing."""
     started = time.monotonic()
     runtime = projector.runtime
-    facts, parked = _decode(projector, records)
+    facts, parked = _sort(projector, decoded)
     projection, schema = projector.projection, projector.schema
     announce = projector.live and not runtime.scratch
     # Any failure below leaves ``parked_streams`` ahead of the database; whoever handles

@@ -19,7 +19,9 @@ class Reader(Protocol):
     def position(self) -> Position: ...
 
 
-Decoded = tuple[Envelope, Event] | Exception
+Decoded = tuple[Envelope, Event | None] | Exception
+"""A record's envelope and event (None when not built: read for envelopes only), or why it
+cannot be read."""
 
 _TYPE_AT = 3  # where ``to_binary`` puts the ``ce_type`` header; other producers are searched
 
@@ -50,14 +52,28 @@ def wanted_by(projection: object, records: list[Record]) -> list[Record]:
     return kept
 
 
-def decode(record: Record) -> Decoded:
-    """The record's envelope and event, or why it cannot be read.
+def envelopes_only(projection: object) -> bool:
+    """Whether ``projection`` reads envelopes alone (``envelopes_only = True``): no event is
+    built for it."""
+    return bool(getattr(projection, "envelopes_only", False))
+
+
+def decode(record: Record, *, events: bool = True) -> Decoded:
+    """The record's envelope and, with ``events``, its event; or why it cannot be read.
 
     The event is built without validating its data again (``decode_event``): the writer
     validated it before appending it, and ``ledger verify`` is where the log is re-checked.
     """
     try:
         envelope = record.envelope()
+    except Exception as e:
+        return e
+    return with_event(envelope) if events else (envelope, None)
+
+
+def with_event(envelope: Envelope) -> Decoded:
+    """The envelope with its event built, or why the event cannot be."""
+    try:
         return envelope, decode_event(envelope.type, envelope.schema_version, envelope.data)
     except Exception as e:
         return e

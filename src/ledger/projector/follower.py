@@ -23,10 +23,12 @@ import orjson
 import structlog
 from structlog.contextvars import bind_contextvars
 
-from ledger.log import LogReader, Position, Record
+from ledger.log import Position, Record
 from ledger.projector import applying, asks, bookkeeping, parking
 from ledger.projector.bookkeeping import Fenced
+from ledger.projector.decoding import Decoded
 from ledger.projector.locks import LocksLost
+from ledger.projector.readahead import ReadAhead
 from ledger.projector.stats import ProjectorStats, projector_key
 from ledger.projector.supervision import Health, pause, transient
 from ledger.store import Connection, Projection, schema_name
@@ -38,6 +40,8 @@ log = structlog.get_logger("ledger.projector")
 
 STANDBY_POLL = 1.0
 """How often a projection owned elsewhere is tried: the longest a takeover waits."""
+READ_WAIT = 0.25
+"""How long a read waits for records when there are none: a caught-up projector's poll."""
 
 
 class Projector:
@@ -183,7 +187,8 @@ class Projector:
 
     async def _follow(self) -> None:
         runtime = self.runtime
-        reader = await runtime.log.open_reader(self.topics)
+        log_reader = await runtime.log.open_reader(self.topics)
+        reader = ReadAhead(log_reader, self._decode, runtime.batch_size, READ_WAIT)
         try:
             await reader.seek(self.position)
             while not runtime.stopping:
@@ -199,12 +204,16 @@ class Projector:
                 if self.health.failures:
                     self.health.recovered()
         finally:
+            await reader.close()
             try:
-                await reader.close()
+                await log_reader.close()
             except Exception as e:
                 log.warning("projector_reader_close_failed", projector=self.key, error=repr(e))
 
-    async def _step(self, reader: LogReader) -> None:
+    def _decode(self, records: list[Record]) -> list[tuple[Record, Decoded]]:
+        return applying.decode_wanted(self, records)
+
+    async def _step(self, reader: ReadAhead) -> None:
         if self.lost:
             raise LocksLost("the session holding the owner lock is gone")
         if self.reload:
@@ -217,14 +226,15 @@ class Projector:
         if self.until is not None and self.position.covers(self.mine(self.until)):
             await asyncio.sleep(0.1)  # held where the compared tables stand
             return
-        records = await reader.read(max_records=self.runtime.batch_size, timeout=0.25)
-        position = reader.position
+        batch = await reader.take()
+        records, decoded, position = batch.records, batch.decoded, batch.position
         if self.until is not None:
             until = self.until
             records = [r for r in records if r.offset < until.get_offset(r.tp)]
+            decoded = [(r, d) for r, d in decoded if r.offset < until.get_offset(r.tp)]
             position = Position({tp: min(o, until.get_offset(tp)) for tp, o in position.items()})
         if records:
-            await applying.apply(self, records, position)
+            await applying.apply(self, records, decoded, position)
         await self.moved_to(position)
         if not self.live and self.position.covers(self.mine(self.end)) and self.end:
             await self._swap_in()

@@ -21,7 +21,7 @@ from structlog.contextvars import bound_contextvars
 from ledger.log import EventLog, Position, Record, TopicPartition
 from ledger.projector import bookkeeping
 from ledger.projector.bookkeeping import Parked
-from ledger.projector.decoding import decode
+from ledger.projector.decoding import decode, envelopes_only
 from ledger.projector.supervision import parkable
 from ledger.store import Connection, Fact, Projection
 
@@ -142,7 +142,7 @@ async def _apply(conn: Connection, projection: Projection, schema: str, record: 
     """Why ``record`` cannot be applied now; None once it is."""
     if record is None:
         return "its record is no longer in the log: it cannot be retried, only released"
-    decoded = decode(record)
+    decoded = decode(record, events=not envelopes_only(projection))
     if isinstance(decoded, Exception):
         return f"unreadable: {decoded}"
     envelope, event = decoded

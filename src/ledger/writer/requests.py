@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ledger.ids import new_hex
 from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
@@ -35,30 +35,66 @@ def command_id(request: CommandRequest) -> str:
     return f"cmd-{new_hex()}"
 
 
-def outcome(future: asyncio.Future[CommandResult]) -> CommandResult | BaseException:
-    error = future.exception()
-    return future.result() if error is None else error
+class Waiting:
+    """Callers' commands not all answered yet: one future for a whole ``submit_many``.
 
+    A future per command, with its callbacks and the wait over them all, cost more than
+    deciding the command did; a count and one future cost next to nothing."""
 
-def new_future() -> asyncio.Future[CommandResult]:
-    future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
-    # A caller that went away (client disconnect) leaves its outcome unread; read it here.
-    future.add_done_callback(lambda f: f.cancelled() or f.exception())
-    return future
+    __slots__ = ("future", "left")
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+        self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not count:
+            self.future.set_result(None)
+
+    def answered(self) -> None:
+        self.left -= 1
+        if not self.left:
+            self.future.set_result(None)
 
 
 @dataclass(slots=True)
 class Pending:
-    """A queued command and the future its caller waits on."""
+    """A queued command, and its answer once given (its caller waits on ``waiting``)."""
 
     request: CommandRequest
     command_id: str
-    future: asyncio.Future[CommandResult] = field(default_factory=new_future)
+    waiting: Waiting
+    result: CommandResult | None = None
+    error: BaseException | None = None
 
     @property
     def key(self) -> Key | None:
         r = self.request
         return None if r.idempotency_key is None else (r.actor, r.idempotency_key)
+
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
+
+    def settle(self, result: CommandResult) -> None:
+        if not self.done():
+            self.result = result
+            self.waiting.answered()
+
+    def fail(self, error: BaseException) -> None:
+        if not self.done():
+            self.error = error
+            self.waiting.answered()
+
+    def outcome(self) -> CommandResult | BaseException:
+        """The answer: the result, or why the command was refused (once ``done``)."""
+        if self.error is not None:
+            return self.error
+        assert self.result is not None
+        return self.result
+
+
+def pendings(requests: Sequence[CommandRequest]) -> tuple[list[Pending], Waiting]:
+    """Each request as a queued command, and what their caller waits on for all of them."""
+    waiting = Waiting(len(requests))
+    return [Pending(request, command_id(request), waiting) for request in requests], waiting
 
 
 def earlier_with_key(pending: Pending, decided: Sequence[tuple[Pending, object]]) -> Pending | None:
@@ -69,17 +105,16 @@ def earlier_with_key(pending: Pending, decided: Sequence[tuple[Pending, object]]
 
 
 def fail(pending: Pending, error: BaseException) -> None:
-    if not pending.future.done():
-        pending.future.set_exception(error)
+    pending.fail(error)
 
 
 def fail_all(
     decided: Sequence[tuple[Pending, object]], repeats: Sequence[tuple[Pending, Pending]], error: Exception
 ) -> None:
     for pending, _ in decided:
-        fail(pending, error)
+        pending.fail(error)
     for pending, _ in repeats:
-        fail(pending, error)
+        pending.fail(error)
 
 
 def answered_from_index(pending: Pending, index: IdempotencyIndex) -> bool:
@@ -89,22 +124,24 @@ def answered_from_index(pending: Pending, index: IdempotencyIndex) -> bool:
     if known is None:
         return False
     if known.command_id != pending.command_id:
-        fail(pending, IdempotencyConflict(_KEY_CONFLICT))
+        pending.fail(IdempotencyConflict(_KEY_CONFLICT))
     else:
-        pending.future.set_result(known)
+        pending.settle(known)
     return True
 
 
 def answer_repeats(repeats: Sequence[tuple[Pending, Pending]]) -> None:
     """Answer each repeat of a key within one batch as its first was answered."""
     for pending, first in repeats:
-        if pending.future.done():
+        if pending.done():
             continue
         if first.command_id != pending.command_id:
-            fail(pending, IdempotencyConflict(_KEY_CONFLICT))
-        elif not first.future.done():
-            fail(pending, WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
-        elif (error := first.future.exception()) is not None:
-            fail(pending, error)
+            pending.fail(IdempotencyConflict(_KEY_CONFLICT))
+        elif not first.done():
+            pending.fail(WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
         else:
-            pending.future.set_result(first.future.result())
+            answer = first.outcome()
+            if isinstance(answer, BaseException):
+                pending.fail(answer)
+            else:
+                pending.settle(answer)

@@ -38,11 +38,10 @@ from ledger.writer.requests import (
     Pending,
     answer_repeats,
     answered_from_index,
-    command_id,
     earlier_with_key,
     fail,
     fail_all,
-    outcome,
+    pendings,
 )
 from ledger.writer.results import CommandResult, WrittenEvent
 from ledger.writer.retrying import Backoff
@@ -178,10 +177,10 @@ class Writer:
 
     async def submit(self, request: CommandRequest) -> CommandResult:
         """Queue a command and wait until its events are durable (or it is refused)."""
-        self._require_active()
-        pending = Pending(request, command_id(request))
-        self._queue.put_nowait(pending)
-        return await asyncio.shield(pending.future)
+        answer = (await self.submit_many([request]))[0]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
     async def submit_many(self, requests: Sequence[CommandRequest]) -> list[CommandResult | BaseException]:
         """Queue commands in order and wait for all: each one's result, or why it was refused.
@@ -190,12 +189,12 @@ class Writer:
         commands a second, the per-command task and shield cost more than deciding does.
         """
         self._require_active()
-        pendings = [Pending(request, command_id(request)) for request in requests]
-        for pending in pendings:
+        queued, waiting = pendings(requests)
+        for pending in queued:
             self._queue.put_nowait(pending)
-        if pendings:
-            await asyncio.wait([p.future for p in pendings])
-        return [outcome(p.future) for p in pendings]
+        # Shielded: a caller that goes away leaves its commands to be decided and answered.
+        await asyncio.shield(waiting.future)
+        return [p.outcome() for p in queued]
 
     def _require_active(self) -> None:
         if self.status is not Status.ACTIVE:
@@ -281,7 +280,7 @@ class Writer:
         repeats: list[tuple[Pending, Pending]] = []
         now = self._clock()
         for pending in batch:
-            if pending.future.done() or answered_from_index(pending, self._state.idempotency):
+            if pending.done() or answered_from_index(pending, self._state.idempotency):
                 continue
             if (first := earlier_with_key(pending, decided)) is not None:
                 repeats.append((pending, first))  # answered once the first is settled
@@ -373,8 +372,7 @@ class Writer:
             result = CommandResult(pending.command_id, written)
             if pending.key is not None:
                 self._state.idempotency.remember(pending.key, result)
-            if not pending.future.done():
-                pending.future.set_result(result)
+            pending.settle(result)
 
     def _fail_queued(self, error: Exception) -> None:
         while not self._queue.empty():
