@@ -77,6 +77,7 @@ async def http_latency_figures(run: Run) -> None:
                 # Open loop: an overloaded server shows as failures (timeouts count at the
                 # timeout's latency), never as fewer requests; the share answered is kept.
                 figure.detail.setdefault("success_ratio", []).append(result.success_ratio())
+                figure.detail.setdefault("statuses", []).append(dict(result.status_codes))  # 0: no answer
                 if what == "command":  # the log's own floor: one record's transaction, same run
                     figure.detail.setdefault("kafka_transaction_ms", []).append(percentile(kafka, q))
             say(
