@@ -12,14 +12,14 @@ that held (0 if none did), with every step beside it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from bench.loadgen import AttackResult, Target, attack_async
 
 SENT_SHARE = 0.95  # a step whose generator sent less than this share of the offered rate fails
 DOWN_STEPS = 4  # halvings tried below ``start`` before answering 0
-SETTLE_S = 0.5  # pause after a step that failed: its backlog drains before the next one
+SETTLE_S = 2.0  # pause after a step that failed: the backlog it left drains before the next one
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,16 @@ def holds(result: AttackResult, search: Search) -> bool:
     )
 
 
-async def highest_rate(targets: Sequence[Target], search: Search) -> Found:
+Attack = Callable[..., Awaitable[AttackResult]]
+
+
+async def highest_rate(targets: Sequence[Target], search: Search, attack: Attack = attack_async) -> Found:
     """Warm up at ``start`` for a step's length, then search (see the module's docstring)."""
-    await attack_async(targets, rate=search.start, duration_s=search.seconds)
+    await attack(targets, rate=search.start, duration_s=search.seconds)
     found = Found()
 
     async def step(rate: int) -> bool:
-        result = await attack_async(targets, rate=rate, duration_s=search.seconds)
+        result = await attack(targets, rate=rate, duration_s=search.seconds)
         held = holds(result, search)
         found.steps.append(
             Step(rate, result.percentile(search.quantile), result.success_ratio(), result.achieved_rate, held)

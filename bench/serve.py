@@ -23,13 +23,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import aiohttp
+import asyncpg
 import orjson
 
 from bench.constant_server import free_port, stop_process
@@ -45,6 +46,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     url: str
     prefix: str
+    dsn: str
     settings: dict[str, str]  # what the benchmark set beyond its own plumbing
     log_path: Path
     processes: dict[str, int] = field(default_factory=dict)  # role: how many ran
@@ -116,7 +118,8 @@ def load_demo(env: Environment, prefix: str, days: int) -> None:
 
 
 async def start_server(env: Environment, prefix: str, settings: Mapping[str, str] = {}) -> Server:
-    """``ledger serve`` on ``prefix``, once it is ready and every API worker listens."""
+    """``ledger serve`` on ``prefix``, once it is ready, every API worker listens and every
+    standby writer is warm."""
     port = free_port()
     log_path = env.workdir / f"serve-{prefix}-{int(time.time() * 1000)}.log"
     with log_path.open("wb") as log:
@@ -128,45 +131,80 @@ async def start_server(env: Environment, prefix: str, settings: Mapping[str, str
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = Server(proc, f"http://127.0.0.1:{port}", prefix, dict(settings), log_path)
+    server = Server(proc, f"http://127.0.0.1:{port}", prefix, env.dsn, dict(settings), log_path)
     try:
-        await _until_ready(server)
+        async with aiohttp.ClientSession() as session:
+            await until(lambda: _ready(session, server), "ledger serve ready, every API worker listening")
+        server.processes = dict(Counter(server.children().values()))
+        await settled(server)
     except BaseException:
         stop_process(proc)
         raise
-    server.processes = dict(Counter(server.children().values()))
     return server
 
 
-async def _until_ready(server: Server) -> None:
+async def until(check: Callable[[], bool | Awaitable[bool]], what: str) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` after ``START_TIMEOUT_S``."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        outcome = check()
+        if not isinstance(outcome, bool):
+            outcome = await outcome
+        if outcome:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not within {START_TIMEOUT_S:.0f} s: {what}")
+        await asyncio.sleep(0.1)
+
+
+async def _ready(session: aiohttp.ClientSession, server: Server) -> bool:
     """``/readyz`` answers 200 and each API worker has said it listens (one that has not yet
     would get no connections: the kernel spreads them over those bound to the port)."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    async with aiohttp.ClientSession() as session:
-        while True:
-            if server.proc.poll() is not None:
-                raise RuntimeError(
-                    f"ledger serve exited with {server.proc.returncode}; see {server.log_path}"
-                )
-            if await _ready(session, server.url) and _api_listening(server):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"ledger serve was not ready within {START_TIMEOUT_S:.0f} s")
-            await asyncio.sleep(0.2)
-
-
-async def _ready(session: aiohttp.ClientSession, url: str) -> bool:
+    if server.proc.poll() is not None:
+        raise RuntimeError(f"ledger serve exited with {server.proc.returncode}; see {server.log_path}")
     try:
-        async with session.get(f"{url}/readyz") as response:
-            return response.status == 200
+        async with session.get(f"{server.url}/readyz") as response:
+            if response.status != 200:
+                return False
     except aiohttp.ClientError:
         return False
+    return _api_listening(server)
 
 
 def _api_listening(server: Server) -> bool:
     workers = {pid for pid, role in server.children().items() if role == "api"}
     listening = {line.get("pid") for line in server.logged("api_listening")}
     return bool(workers) and workers <= listening
+
+
+async def active_writer(dsn: str, prefix: str) -> int | None:
+    """The pid the active writer registered (``ledger_writer.active``), if any."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        pid = await conn.fetchval("SELECT pid FROM ledger_writer.active WHERE prefix = $1", prefix)
+    except asyncpg.UndefinedTableError:
+        return None
+    finally:
+        await conn.close()
+    return None if pid is None else int(pid)
+
+
+async def settled(server: Server) -> int:
+    """Wait until the active writer is registered and every standby is warm (a standby still
+    reading the log would share the cores with what is measured); answer the active pid."""
+    standbys = server.processes.get("writer", 1) - 1
+    active: int | None = None
+
+    async def warm() -> bool:
+        nonlocal active
+        active = await active_writer(server.dsn, server.prefix)
+        writers = {pid for pid, role in server.children().items() if role == "writer"}
+        warmed = {line.get("pid") for line in server.logged("writer_standby_warm")}
+        return active in writers and len((writers - {active}) & warmed) >= standbys
+
+    await until(warm, f"the active writer registered and {standbys} standby writers warm")
+    assert active is not None
+    return active
 
 
 def stop_server(server: Server) -> None:

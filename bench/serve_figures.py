@@ -110,12 +110,12 @@ async def takeover_figure(run: Run) -> None:
     )
     for i in range(scale.repeat):
         tag = f"k{uuid.uuid4().hex[:8]}"  # receipts of their own, whichever run came before
-        taken = await takeover.writer_takeover(server, env.dsn, skus, locations, tag, scale.takeover_after_s)
+        taken = await takeover.writer_takeover(server, skus, locations, tag, scale.takeover_after_s)
         raw = await takeover.raw_takeover(env.bootstrap, Topology(new_prefix("k"), 1))
         figure.ours.append(taken.seconds)
         figure.limit.append(raw)
         figure.detail.setdefault("statuses", []).append(taken.statuses)
-        figure.detail.setdefault("standbys_warm", []).append(taken.standbys_warm)
+        figure.detail.setdefault("standbys", []).append(taken.standbys)
         say(
             f"take-over run {i + 1}: first 201 {taken.seconds:.2f} s after the kill "
             f"(answers {taken.statuses}); Kafka alone {raw:.2f} s"

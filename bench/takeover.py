@@ -27,23 +27,21 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
-import asyncpg
 import orjson
 
 from bench.infra import REPO
 from bench.peer import Movement
-from bench.serve import Server
+from bench.serve import Server, settled, until
 from bench.workload import command
 from bench.writer import bare_producer
 from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 
 CALLERS = 8
-WAIT_S = 120.0  # for a standby to be warm, or for the first 201 after the kill
 
 
 @dataclass
@@ -83,7 +81,7 @@ class Callers:
 class Takeover:
     seconds: float
     statuses: dict[int, int]
-    standbys_warm: int
+    standbys: int
 
 
 def receipts(
@@ -95,71 +93,30 @@ def receipts(
         yield command(Movement(next(streams), 1 + n % 20), n, tag)
 
 
-async def active_writer(dsn: str, prefix: str) -> int | None:
-    """The pid the active writer registered (``ledger_writer.active``), if any."""
-    conn = await asyncpg.connect(dsn)
-    try:
-        pid = await conn.fetchval("SELECT pid FROM ledger_writer.active WHERE prefix = $1", prefix)
-    except asyncpg.UndefinedTableError:
-        return None
-    finally:
-        await conn.close()
-    return None if pid is None else int(pid)
-
-
-async def _until(check: Callable[[], bool | Awaitable[bool]], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        outcome = check()
-        if not isinstance(outcome, bool):
-            outcome = await outcome
-        if outcome:
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"not within {WAIT_S:.0f} s: {what}")
-        await asyncio.sleep(0.05)
-
-
-async def _warm_standbys(server: Server, dsn: str, standbys: int) -> tuple[int, int]:
-    """The active writer's pid once ``standbys`` others run warm (the supervisor may still be
-    restarting one killed before); answers (active pid, warm standbys)."""
-    active: int | None = None
-
-    async def ready() -> bool:
-        nonlocal active
-        active = await active_writer(dsn, server.prefix)
-        writers = {pid for pid, role in server.children().items() if role == "writer"}
-        warm = {line.get("pid") for line in server.logged("writer_standby_warm")}
-        return active in writers and len((writers - {active}) & warm) >= standbys
-
-    await _until(ready, f"the active writer registered and {standbys} standbys warm")
-    assert active is not None
-    return active, standbys
-
-
 async def writer_takeover(
-    server: Server, dsn: str, skus: Sequence[str], locations: Sequence[str], tag: str, before_s: float
+    server: Server, skus: Sequence[str], locations: Sequence[str], tag: str, before_s: float
 ) -> Takeover:
-    """One kill -9 of the active writer, ``before_s`` into a stream of commands."""
-    standbys = server.processes.get("writer", 1) - 1
-    active, warm = await _warm_standbys(server, dsn, standbys)
+    """One kill -9 of the active writer, ``before_s`` into a stream of commands; the server
+    is left settled again (the killed writer restarted and warm as the next standby)."""
+    active = await settled(server)
     callers = Callers(server, receipts(skus, locations, tag))
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(headers=server.headers, timeout=timeout) as session:
         streams = [asyncio.create_task(callers.caller(session)) for _ in range(CALLERS)]
         try:
             await asyncio.sleep(before_s)
-            await _until(lambda: callers.acknowledged() > 0, "a command acknowledged before the kill")
+            await until(lambda: callers.acknowledged() > 0, "a command acknowledged before the kill")
             killed_at = time.monotonic()
             os.kill(active, signal.SIGKILL)
-            await _until(lambda: callers.first_201_after(killed_at) is not None, "a 201 after the kill")
+            await until(lambda: callers.first_201_after(killed_at) is not None, "a 201 after the kill")
         finally:
             callers.stopping = True
             await asyncio.gather(*streams)
     first = callers.first_201_after(killed_at)
     assert first is not None
     statuses = Counter(status for _, status, _ in callers.answers)
-    return Takeover(first - killed_at, dict(statuses), warm)
+    await settled(server)
+    return Takeover(first - killed_at, dict(statuses), server.processes.get("writer", 1) - 1)
 
 
 async def raw_takeover(bootstrap: str, topology: Topology) -> float:
