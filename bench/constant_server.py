@@ -1,17 +1,18 @@
 """The raw limit for HTTP: aiohttp answering a constant, with nothing behind it.
 
-It runs as the ledger's server does (``web.run_app`` in its own process, no access log), so
-the gap between this and the ledger's routes is the ledger's own work, not aiohttp's.
+It runs as the ledger's API workers do (``web.run_app`` in a process of its own, no access
+log, the port shared with ``SO_REUSEPORT``), so the gap between this and the ledger's routes
+is the ledger's own work, not aiohttp's. ``start_constant_servers(n)`` runs ``n`` of them on
+one port, as ``ledger serve`` runs ``n`` API workers.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
+import selectors
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from aiohttp import web
@@ -43,49 +44,66 @@ def free_port() -> int:
         return port
 
 
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection(HOST, port, timeout=0.5)
-    try:
-        connection.request("GET", PATH)
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 def start_constant_server(port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """The server in a process of its own, so it does not share a core or a GIL with the harness."""
+    procs, port = start_constant_servers(1, port)
+    return procs[0], port
+
+
+def start_constant_servers(
+    workers: int, port: int | None = None
+) -> tuple[list[subprocess.Popen[bytes]], int]:
+    """``workers`` processes sharing one port, answered once each says it is bound (with
+    others on the port already, an answer there would not tell whether this one is; one not
+    yet bound would be left out of the kernel's spreading of connections)."""
     port = port or free_port()
     command = [sys.executable, "-m", "bench.constant_server", "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=_REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + _START_TIMEOUT_S
-    while not _answers(port):
-        if proc.poll() is not None:
-            raise RuntimeError(f"constant server exited with {proc.returncode} before answering on {port}")
-        if time.monotonic() > deadline:
+    procs = [
+        subprocess.Popen(command, cwd=_REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        for _ in range(workers)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            with selectors.DefaultSelector() as selector:
+                selector.register(proc.stdout, selectors.EVENT_READ)
+                said = selector.select(_START_TIMEOUT_S) and proc.stdout.readline()
+            if not said:
+                raise RuntimeError(
+                    f"a constant server did not listen on {port} within {_START_TIMEOUT_S:.0f} s"
+                )
+    except BaseException:
+        for proc in procs:
             stop_process(proc)
-            raise RuntimeError(f"constant server did not answer on {port} within {_START_TIMEOUT_S:.0f} s")
-        time.sleep(0.05)
-    return proc, port
+        raise
+    return procs, port
 
 
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = _STOP_TIMEOUT_S) -> None:
     """SIGTERM (run_app shuts down cleanly on it), then SIGKILL if it lingers."""
     if proc.poll() is None:
         proc.terminate()
         try:
-            proc.wait(_STOP_TIMEOUT_S)
+            proc.wait(timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
     proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.constant_server", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    web.run_app(create_app(), host=HOST, port=args.port, print=None, access_log=None)
+    web.run_app(
+        create_app(), host=HOST, port=args.port, reuse_port=True, access_log=None, print=_say_listening
+    )
+
+
+def _say_listening(_: str) -> None:
+    """One line on stdout once bound, which ``_start_one`` waits for."""
+    print("listening", flush=True)
 
 
 if __name__ == "__main__":

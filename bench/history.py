@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from bench.infra import Environment
 from ledger.demo.generator import MAX_DAYS, generate
 from ledger.demo.runner import submit_all
-from ledger.log.kafka import KafkaLog
-from ledger.log.topology import Topology
 from ledger.writer import Writer
 
 NOW = datetime(2026, 11, 1, 18, tzinfo=UTC)
@@ -38,7 +36,7 @@ def days_for(events: int) -> int:
 
 async def load_history(env: Environment, prefix: str, days: int, *, seed: int = 7) -> History:
     commands = generate(NOW, seed, days)
-    log = KafkaLog(env.bootstrap, Topology(prefix, env.settings(prefix).partitions))
+    log = env.log(prefix)
     await log.start()
     writer = Writer(log, None)
     try:

@@ -1,106 +1,25 @@
-"""HTTP figures: latency at a fixed offered rate (vegeta, open loop) and batch-command throughput.
+"""HTTP load on ``ledger serve``: the requests of each figure, latency at a fixed offered rate
+(vegeta, open loop) and batch-command throughput.
 
-Ours is ``ledger serve`` in a process of its own on the benchmark's Kafka and PostgreSQL, with
-the demo history loaded first (``ledger demo``) so reads look at a real company. The raw
-limit is an aiohttp handler answering a constant, in a process of its own, under the same
-load generator at the same rate, on the same machine in the same run.
+Ours is ``ledger serve`` as shipped (``bench.serve``) on the benchmark's Kafka and PostgreSQL,
+with the demo history loaded first (``ledger demo``) so reads look at a real company. The raw
+limit is an aiohttp handler answering a constant, in as many processes as the server runs
+API workers, under the same load generator at the same rate, on the same machine in the
+same run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import orjson
 
-from bench.constant_server import free_port, stop_process
-from bench.infra import Environment
 from bench.loadgen import AttackResult, Target, attack_async
+from bench.serve import Server
 from bench.workload import Body, StockWorkload, command
-
-TOKEN = "bench-admin-token-0123456789abcdef"
-_REPO = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    url: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-
-
-def _env(env: Environment, prefix: str, port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LEDGER_KAFKA_BOOTSTRAP": env.bootstrap,
-        "LEDGER_DATABASE_URL": env.dsn,
-        "LEDGER_TOPIC_PREFIX": prefix,
-        "LEDGER_PORT": str(port),
-        "LEDGER_ADMIN_TOKEN": TOKEN,
-        "LEDGER_DATA_DIR": str(env.workdir / "data"),
-    }
-
-
-def load_demo(env: Environment, prefix: str, days: int) -> None:
-    """The demo history into ``prefix`` through ``ledger demo``, as a newcomer loads it."""
-    done = subprocess.run(
-        [sys.executable, "-m", "ledger.cli", "demo", "--days", str(days), "--now", "2026-11-01T18:00:00Z"],
-        env=_env(env, prefix, 0),
-        cwd=_REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"ledger demo failed ({done.returncode}): {done.stderr[-2000:]}")
-
-
-def _spawn(env: Environment, prefix: str, port: int) -> subprocess.Popen[bytes]:
-    """``ledger serve``, its log lines in the work directory."""
-    with open(env.workdir / f"serve-{prefix}.log", "wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", "ledger.cli", "serve"],
-            env=_env(env, prefix, port),
-            cwd=_REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-async def start_server(env: Environment, prefix: str) -> Server:
-    port = free_port()
-    proc = _spawn(env, prefix, port)
-    server = Server(proc, f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 300
-    async with aiohttp.ClientSession() as session:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"ledger serve exited with {proc.returncode}; see {env.workdir}")
-            try:
-                async with session.get(f"{server.url}/readyz") as response:
-                    if response.status == 200:
-                        return server
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                stop_process(proc)
-                raise RuntimeError("ledger serve was not ready within 300 s")
-            await asyncio.sleep(0.2)
-
-
-def stop_server(server: Server) -> None:
-    stop_process(server.proc)
 
 
 def command_targets(server: Server, workload: StockWorkload, count: int, tag: str) -> list[Target]:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ledger.config import Settings
+from ledger.log.factory import build_log
+from ledger.log.kafka import KafkaLog
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "deploy" / "kafka"))
@@ -40,6 +42,13 @@ class Environment:
             data_dir=self.workdir / "data",
             **overrides,
         )
+
+    def log(self, prefix: str) -> KafkaLog:
+        """The log of ``prefix`` as the roles build it from their settings (the writer's
+        transaction backoff included), not started."""
+        log = build_log(self.settings(prefix), self.dsn)
+        assert isinstance(log, KafkaLog)
+        return log
 
 
 def new_prefix(figure: str) -> str:

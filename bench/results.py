@@ -3,7 +3,8 @@
 Every figure keeps its samples, not just a summary, so the JSON file can be read again and
 the spread judged. The ratio is always median(ours) / median(limit) in the figure's unit: for
 a rate, the share of the raw limit we reach; for a latency or a duration, how many times
-the raw limit's we take; for the peer, how many times the peer's rate we reach.
+the raw limit's we take; for the peer, how many times the peer's rate we reach. A figure
+measured through ``ledger serve`` names how many processes of each role it ran.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class Figure:
     better: Better
     limit_title: str = ""
     target: float | None = None  # in ``unit``; None: reported, not judged
-    target_is_ratio: bool = False  # the target applies to the ratio (the peer's 10 times)
+    target_is_ratio: bool = False  # the target applies to the ratio (the peer's 20 times)
+    processes: dict[str, int] = field(default_factory=dict)  # of ``ledger serve``, by role, where it ran
     ours: list[float] = field(default_factory=list)
     limit: list[float] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)

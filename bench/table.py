@@ -44,6 +44,8 @@ def render(report: Report, console: Console | None = None) -> None:
     for f in report.figures:
         limit = f"{_number(f.limit_median)} {_spread(f.limit)}" if f.limit else "-"
         label = f.title if not f.limit_title else f"{f.title}\n  vs {f.limit_title}"
+        if f.processes:
+            label += "\n  on ledger serve: " + ", ".join(f"{role} {n}" for role, n in f.processes.items())
         ratio = "-" if f.ratio is None else f"{f.ratio:.3g}"
         table.add_row(label, f.unit, f"{_number(f.median)} {_spread(f.ours)}", limit, ratio, _target(f))
     (console or Console(width=200)).print(table)

@@ -18,9 +18,10 @@ from aiokafka import AIOKafkaProducer
 
 from bench.workload import Body
 from ledger.cloudevents import BinaryMessage, to_binary
+from ledger.config import Settings
 from ledger.envelope import Envelope
 from ledger.log import EventLog, LogReader, LogWriter, Position, Record
-from ledger.log.kafka import KafkaLog, record_batches
+from ledger.log.kafka import KafkaLog, record_batches, shorten_transaction_backoff
 from ledger.log.topology import Topology
 from ledger.writer import CommandRequest, Writer
 from schemas import parse_command
@@ -204,7 +205,11 @@ async def transaction_latency(bootstrap: str, topology: Topology, count: int) ->
 
 
 def bare_producer(bootstrap: str, transactional_id: str) -> AIOKafkaProducer:
-    """A transactional producer set as our writer's is (``ledger.log.kafka``), with no logic."""
+    """A transactional producer set as our writer's is (``ledger.log.kafka``, the transaction
+    backoff of the settings included), with no logic."""
+    backoff_ms = Settings().kafka_transaction_backoff_ms
+    if backoff_ms is not None:
+        shorten_transaction_backoff(backoff_ms / 1000)
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         transactional_id=transactional_id,

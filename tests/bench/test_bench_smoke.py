@@ -1,7 +1,8 @@
 """A smoke run of the whole benchmark on a tiny load, so the harness never rots.
 
 Timings are not judged here (this machine is shared and noisy); what is checked is that
-every figure was measured, beside its raw limit where it has one, and written out whole.
+every figure was measured, beside its raw limit where it has one, and written out whole,
+and that each figure measured through ``ledger serve`` names the processes it ran.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from bench.cli import FIGURES
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
 
-WITH_LIMIT = {"writer.in_process", "writer.http_batch", "rebuild.all", "peer.stock"}
+WITH_LIMIT = {"writer.in_process", "writer.http_batch", "writer.takeover", "rebuild.all", "peer.stock"}
+ON_SERVE = {"writer.http_batch", "writer.takeover"}
 
 
 def test_every_figure_is_measured_beside_its_limit(
@@ -45,10 +47,13 @@ def test_every_figure_is_measured_beside_its_limit(
         "writer.business_mix",
         "rebuild.all",
         "writer.rss",
+        "writer.takeover",
         "peer.stock",
-        *(f"projector.{name}" for name in ("inventory", "sales", "quality", "service", "audit", "all")),
+        *(f"projector.{name}" for name in ("inventory", "sales", "quality", "service", "audit")),
         *(f"http.command.p{q}" for q in ("50", "99", "99.9")),
         *(f"http.{what}.p{q}" for what in ("inventory", "attainment") for q in ("50", "99")),
+        "http.scale_out.api1",
+        "http.scale_out.api2",
     }
     assert set(figures) == expected
     for key, figure in figures.items():
@@ -58,6 +63,16 @@ def test_every_figure_is_measured_beside_its_limit(
             assert figure["limit"], key
             assert figure["limit_median"] > 0, key
             assert figure["ratio"] == pytest.approx(figure["median"] / figure["limit_median"]), key
+        if key in ON_SERVE or key.startswith("http."):
+            assert set(figure["processes"]) == {"writer", "project", "api"}, key
+            assert all(n >= 1 for n in figure["processes"].values()), key
+        else:
+            assert not figure["processes"], key
+    assert figures["http.scale_out.api1"]["processes"]["api"] == 1
+    assert figures["http.scale_out.api2"]["processes"]["api"] == 2
+    assert figures["writer.takeover"]["processes"]["writer"] >= 2  # the active one and a standby
+    assert figures["writer.takeover"]["detail"]["statuses"][0].get("201", 0) > 0
     assert figures["writer.rss"]["detail"]["stock_streams"] == 1000
+    assert set(report["environment"]["load_average"]) == set(FIGURES)
     assert "ledger bench (smoke, 1 runs each)" in done.stdout
-    assert set(FIGURES) == {"writer", "http-batch", "projectors", "rebuild", "http-latency", "rss", "peer"}
+    assert "on ledger serve: writer" in done.stdout
