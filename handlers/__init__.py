@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from handlers import access, catalog, inventory, planning, quality, sales, service
+from handlers import access, catalog, inventory, planning, purchasing, quality, sales, service
 from handlers.errors import (
     AlreadyExists,
     DomainError,
@@ -36,7 +36,7 @@ from handlers.errors import (
 from handlers.model import Decider, Evolver, WriteModel
 from schemas.base import Command, Event
 
-_AREAS: Final = (catalog, inventory, sales, planning, quality, service, access)
+_AREAS: Final = (catalog, inventory, sales, planning, quality, service, access, purchasing)
 
 DECIDERS: Final[Mapping[type[Command], Decider]] = MappingProxyType(
     {cls: fn for area in _AREAS for cls, fn in area.DECIDERS.items()}

@@ -94,3 +94,30 @@ class LotMismatch(DomainError):
 class InvalidIdentifier(DomainError):
     code = "invalid-identifier"
     title = "Invalid identifier"
+
+
+class UnknownPurchaseOrder(DomainError):
+    code = "unknown-purchase-order"
+    title = "Unknown purchase order"
+
+
+class UnknownPOLine(DomainError):
+    code = "unknown-po-line"
+    title = "Unknown purchase order line"
+
+
+class POLineMismatch(DomainError):
+    """A receipt against a PO line names another sku, location or supplier than the PO's."""
+
+    code = "po-line-mismatch"
+    title = "Not what the purchase order line says"
+
+
+class OverReceipt(DomainError):
+    code = "over-receipt"
+    title = "More received than is open on the line"
+
+
+class UnknownShipment(DomainError):
+    code = "unknown-shipment"
+    title = "Unknown shipment"

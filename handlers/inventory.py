@@ -13,6 +13,8 @@ from decimal import Decimal
 from handlers.checks import require_location, require_new, require_product, require_supplier
 from handlers.errors import InsufficientStock, LotMismatch
 from handlers.model import ZERO, Decider, Evolver, Lot, StockLevel, WriteModel, plus, stock_key
+from handlers.purchasing import purchase_line_received
+from handlers.valuation import Valuer, moved
 from schemas.base import Command, Event
 from schemas.inventory import (
     AdjustStock,
@@ -58,27 +60,39 @@ def receive_stock(state: WriteModel, command: ReceiveStock) -> list[Event]:
     require_location(state, command.location_id)
     require_supplier(state, command.supplier_id)
     require_new(state.receipts, command.receipt_id, "receipt", command.receipt_id)
+    against = purchase_line_received(state, command)
+    supplier_id = command.supplier_id if against is None else against.supplier_id
+    unit_cost = command.unit_cost if against is None else against.unit_cost
+    value, unit_cost_after = Valuer(state).add(command.sku, command.location_id, command.qty, unit_cost)
     received = StockReceived(
         receipt_id=command.receipt_id,
         sku=command.sku,
         location_id=command.location_id,
         qty=command.qty,
         lot_id=command.lot_id,
-        supplier_id=command.supplier_id,
-        unit_cost=command.unit_cost,
+        supplier_id=supplier_id,
+        unit_cost=unit_cost,
+        po_id=command.po_id,
+        po_line=command.po_line,
+        value=value,
+        unit_cost_after=unit_cost_after,
     )
-    if not product.requires_inspection:
-        return [received]
-    lot_id = command.lot_id or command.receipt_id
-    check_lot(state, lot_id, command.sku, command.location_id)
-    quarantined = StockQuarantined(
-        receipt_id=command.receipt_id,
-        sku=command.sku,
-        location_id=command.location_id,
-        lot_id=lot_id,
-        qty=command.qty,
-    )
-    return [received, quarantined]
+    events: list[Event] = [received]
+    if product.requires_inspection:
+        lot_id = command.lot_id or command.receipt_id
+        check_lot(state, lot_id, command.sku, command.location_id)
+        events.append(
+            StockQuarantined(
+                receipt_id=command.receipt_id,
+                sku=command.sku,
+                location_id=command.location_id,
+                lot_id=lot_id,
+                qty=command.qty,
+            )
+        )
+    if against is not None:
+        events.append(against)
+    return events
 
 
 def transfer_stock(state: WriteModel, command: TransferStock) -> list[Event]:
@@ -87,6 +101,9 @@ def transfer_stock(state: WriteModel, command: TransferStock) -> list[Event]:
     require_location(state, command.to_location)
     require_new(state.transfers, command.transfer_id, "transfer", command.transfer_id)
     _require_available(state, command.sku, command.from_location, command.qty)
+    value, unit_cost_after = Valuer(state).transfer(
+        command.sku, command.from_location, command.to_location, command.qty
+    )
     return [
         StockTransferred(
             transfer_id=command.transfer_id,
@@ -94,6 +111,8 @@ def transfer_stock(state: WriteModel, command: TransferStock) -> list[Event]:
             from_location=command.from_location,
             to_location=command.to_location,
             qty=command.qty,
+            value=value,
+            unit_cost_after=unit_cost_after,
         )
     ]
 
@@ -112,15 +131,24 @@ def adjust_stock(state: WriteModel, command: AdjustStock) -> list[Event]:
             sku=command.sku,
             location_id=command.location_id,
         )
+    delta = command.counted_qty - level.on_hand
+    valuer = Valuer(state)
+    if delta < 0:
+        removed, unit_cost_after = valuer.remove(command.sku, command.location_id, -delta)
+        value = -removed
+    else:
+        value, unit_cost_after = valuer.add(command.sku, command.location_id, delta)
     return [
         StockAdjusted(
             adjustment_id=command.adjustment_id,
             sku=command.sku,
             location_id=command.location_id,
             counted_qty=command.counted_qty,
-            delta=command.counted_qty - level.on_hand,
+            delta=delta,
             reason_code=command.reason_code or reason_code_of(command.reason),
             note=command.reason,
+            value=value,
+            unit_cost_after=unit_cost_after,
         )
     ]
 
@@ -130,6 +158,7 @@ def issue_stock(state: WriteModel, command: IssueStock) -> list[Event]:
     require_location(state, command.location_id)
     require_new(state.issues, command.issue_id, "issue", command.issue_id)
     _require_available(state, command.sku, command.location_id, command.qty)
+    value, unit_cost_after = Valuer(state).remove(command.sku, command.location_id, command.qty)
     return [
         StockIssued(
             issue_id=command.issue_id,
@@ -137,6 +166,8 @@ def issue_stock(state: WriteModel, command: IssueStock) -> list[Event]:
             location_id=command.location_id,
             qty=command.qty,
             reason=command.reason,
+            value=value,
+            unit_cost_after=unit_cost_after,
         )
     ]
 
@@ -148,14 +179,23 @@ def _move(
     on_hand: Decimal = ZERO,
     quarantined: Decimal = ZERO,
     reserved: Decimal = ZERO,
+    value: Decimal | None = None,
+    unit_cost_after: Decimal | None = None,
 ) -> None:
     key = stock_key(sku, location_id)
     level = state.level(sku, location_id)
-    state.stock[key] = StockLevel(
+    level = StockLevel(
         on_hand=plus(level.on_hand, on_hand),
         quarantined=plus(level.quarantined, quarantined),
         reserved=plus(level.reserved, reserved),
+        value=level.value,
+        unit_cost=level.unit_cost,
     )
+    state.stock[key] = moved(level, value, unit_cost_after)
+
+
+def _out(value: Decimal | None) -> Decimal | None:
+    return None if value is None else -value
 
 
 def _lot_moved(state: WriteModel, lot_id: str, sku: str, location_id: str, change: Decimal) -> None:
@@ -166,7 +206,14 @@ def _lot_moved(state: WriteModel, lot_id: str, sku: str, location_id: str, chang
 
 
 def stock_received(state: WriteModel, event: StockReceived) -> None:
-    _move(state, event.sku, event.location_id, on_hand=event.qty)
+    _move(
+        state,
+        event.sku,
+        event.location_id,
+        on_hand=event.qty,
+        value=event.value,
+        unit_cost_after=event.unit_cost_after,
+    )
     if event.return_id is None:
         state.receipts.add(event.receipt_id)
 
@@ -177,20 +224,42 @@ def stock_quarantined(state: WriteModel, event: StockQuarantined) -> None:
 
 
 def stock_transferred(state: WriteModel, event: StockTransferred) -> None:
-    _move(state, event.sku, event.from_location, on_hand=-event.qty)
-    _move(state, event.sku, event.to_location, on_hand=event.qty)
+    _move(
+        state,
+        event.sku,
+        event.from_location,
+        on_hand=-event.qty,
+        value=_out(event.value),
+        unit_cost_after=event.unit_cost_after,
+    )
+    _move(state, event.sku, event.to_location, on_hand=event.qty, value=event.value)
     state.transfers.add(event.transfer_id)
 
 
 def stock_adjusted(state: WriteModel, event: StockAdjusted) -> None:
-    _move(state, event.sku, event.location_id, on_hand=event.delta)
+    _move(
+        state,
+        event.sku,
+        event.location_id,
+        on_hand=event.delta,
+        value=event.value,
+        unit_cost_after=event.unit_cost_after,
+    )
     state.adjustments.add(event.adjustment_id)
 
 
 def stock_issued(state: WriteModel, event: StockIssued) -> None:
     # A sale ships stock that its order reserved: the reservation goes with it.
     reserved = ZERO if event.order_id is None else -event.qty
-    _move(state, event.sku, event.location_id, on_hand=-event.qty, reserved=reserved)
+    _move(
+        state,
+        event.sku,
+        event.location_id,
+        on_hand=-event.qty,
+        reserved=reserved,
+        value=_out(event.value),
+        unit_cost_after=event.unit_cost_after,
+    )
     if event.order_id is None:
         state.issues.add(event.issue_id)
 
@@ -210,7 +279,15 @@ def lot_released(state: WriteModel, event: LotReleased) -> None:
 
 def lot_rejected(state: WriteModel, event: LotRejected) -> None:
     # The rejected stock leaves the location: on_hand falls with quarantined, available stays.
-    _move(state, event.sku, event.location_id, on_hand=-event.qty, quarantined=-event.qty)
+    _move(
+        state,
+        event.sku,
+        event.location_id,
+        on_hand=-event.qty,
+        quarantined=-event.qty,
+        value=_out(event.value),
+        unit_cost_after=event.unit_cost_after,
+    )
     _lot_moved(state, event.lot_id, event.sku, event.location_id, -event.qty)
 
 

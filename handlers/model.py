@@ -62,11 +62,18 @@ class Product:
 
 @dataclass(frozen=True, slots=True)
 class StockLevel:
-    """One product at one location. ``on_hand`` includes what is quarantined and reserved."""
+    """One product at one location. ``on_hand`` includes what is quarantined and reserved.
+
+    ``value`` is what the stock on hand is worth (cents); ``unit_cost`` the moving average
+    the latest valued movement recorded, which is what the stock is valued at once the
+    location is empty (see ``handlers.valuation``).
+    """
 
     on_hand: Decimal = ZERO
     quarantined: Decimal = ZERO
     reserved: Decimal = ZERO
+    value: Decimal = ZERO
+    unit_cost: Decimal = ZERO
 
     @property
     def available(self) -> Decimal:
@@ -141,6 +148,38 @@ class Order:
         return replace(self, lines=lines)
 
 
+@dataclass(frozen=True, slots=True)
+class PurchaseLine:
+    """A purchase order line's running quantities."""
+
+    line_no: int
+    sku: str
+    ordered: Decimal
+    unit_cost: Decimal
+    received: Decimal = ZERO
+    cancelled: Decimal = ZERO
+
+    @property
+    def open(self) -> Decimal:
+        """What may still be received against this line."""
+        return self.ordered - self.received - self.cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseOrder:
+    supplier_id: str
+    deliver_to: str
+    lines: tuple[PurchaseLine, ...]
+    cancelled: bool = False
+
+    def line(self, line_no: int) -> PurchaseLine | None:
+        return next((line for line in self.lines if line.line_no == line_no), None)
+
+    def with_line(self, changed: PurchaseLine) -> PurchaseOrder:
+        lines = tuple(changed if line.line_no == changed.line_no else line for line in self.lines)
+        return replace(self, lines=lines)
+
+
 class ComplaintStatus(Enum):
     OPEN = "open"
     """Filed or reopened, and not acknowledged since."""
@@ -165,6 +204,8 @@ _TABLES: Final = {
     "shipments": IdSet,
     "returns": IdSet,
     "complaints": Table,
+    "purchase_orders": Table,
+    "deliveries": IdSet,
 }
 
 
@@ -195,6 +236,8 @@ class WriteModel:
     shipments: IdSet[tuple[str, str]]
     returns: IdSet[tuple[str, str]]
     complaints: Table[str, ComplaintStatus]
+    purchase_orders: Table[str, PurchaseOrder]
+    deliveries: IdSet[tuple[str, str]]
 
     def __init__(self) -> None:
         self.journal = Journal()

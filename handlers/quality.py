@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from handlers.checks import require_location, require_new, require_product, require_supplier
 from handlers.inventory import check_lot
 from handlers.model import Decider, Evolver, WriteModel
+from handlers.valuation import Valuer
 from schemas.base import Command, Event
 from schemas.inventory import LotRejected, LotReleased
 from schemas.quality import Defect, InspectionRecorded, RecordInspection
@@ -39,15 +40,26 @@ def record_inspection(state: WriteModel, command: RecordInspection) -> list[Even
     )
     if lot is None or not lot.quarantined or command.disposition == "rework":
         return [recorded]
-    outcome = LotReleased if command.disposition == "accept" else LotRejected
-    disposed = outcome(
+    if command.disposition == "accept":
+        released = LotReleased(
+            lot_id=command.lot_id,
+            inspection_id=command.inspection_id,
+            sku=lot.sku,
+            location_id=lot.location_id,
+            qty=lot.quarantined,
+        )
+        return [recorded, released]
+    value, unit_cost_after = Valuer(state).remove(lot.sku, lot.location_id, lot.quarantined)
+    rejected = LotRejected(
         lot_id=command.lot_id,
         inspection_id=command.inspection_id,
         sku=lot.sku,
         location_id=lot.location_id,
         qty=lot.quarantined,
+        value=value,
+        unit_cost_after=unit_cost_after,
     )
-    return [recorded, disposed]
+    return [recorded, rejected]
 
 
 def inspection_recorded(state: WriteModel, event: InspectionRecorded) -> None:

@@ -21,8 +21,16 @@ from handlers.checks import (
     require_order,
     require_team,
 )
-from handlers.errors import InsufficientStock, InvalidQuantity, InvalidTransition, UnknownLine, UnknownProduct
+from handlers.errors import (
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidTransition,
+    UnknownLine,
+    UnknownProduct,
+    UnknownShipment,
+)
 from handlers.model import ZERO, Decider, Evolver, Line, Order, WriteModel
+from handlers.valuation import Valuer
 from schemas.base import Command, Event
 from schemas.inventory import ReservationReleased, StockIssued, StockReceived, StockReserved
 from schemas.sales import (
@@ -35,8 +43,10 @@ from schemas.sales import (
     OrderShipped,
     PlaceLine,
     PlaceOrder,
+    RecordDelivery,
     ReturnedLine,
     ReturnOrder,
+    ShipmentDelivered,
     ShipOrder,
     ShippedLine,
 )
@@ -103,6 +113,7 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
         campaign_id=command.campaign_id,
         currency=command.currency,
         fulfil_from=command.fulfil_from,
+        promised_at=command.promised_at,
         lines=tuple(
             OrderLine(
                 line_no=line.line_no,
@@ -167,19 +178,24 @@ def ship_order(state: WriteModel, command: ShipOrder) -> list[Event]:
             for line, qty in shipping
         ),
     )
-    issues = [
-        StockIssued(
-            issue_id=f"{command.shipment_id}-{line.line_no}",
-            sku=line.sku,
-            location_id=order.fulfil_from,
-            qty=qty,
-            reason="sale",
-            order_id=command.order_id,
-            shipment_id=command.shipment_id,
-            line_no=line.line_no,
+    valuer = Valuer(state)
+    issues: list[Event] = []
+    for line, qty in shipping:
+        value, unit_cost_after = valuer.remove(line.sku, order.fulfil_from, qty)
+        issues.append(
+            StockIssued(
+                issue_id=f"{command.shipment_id}-{line.line_no}",
+                sku=line.sku,
+                location_id=order.fulfil_from,
+                qty=qty,
+                reason="sale",
+                order_id=command.order_id,
+                shipment_id=command.shipment_id,
+                line_no=line.line_no,
+                value=value,
+                unit_cost_after=unit_cost_after,
+            )
         )
-        for line, qty in shipping
-    ]
     return [shipped, *issues]
 
 
@@ -242,19 +258,50 @@ def return_order(state: WriteModel, command: ReturnOrder) -> list[Event]:
         ),
     )
     # Damaged goods are written off by the return itself; only resaleable ones are back in stock.
-    receipts = [
-        StockReceived(
-            receipt_id=f"{command.return_id}-{line.line_no}",
-            sku=line.sku,
-            location_id=order.fulfil_from,
-            qty=asked.qty,
-            return_id=command.return_id,
-            order_id=command.order_id,
+    valuer = Valuer(state)
+    receipts: list[Event] = []
+    for line, asked in returning:
+        if asked.condition != "resaleable":
+            continue
+        value, unit_cost_after = valuer.add(line.sku, order.fulfil_from, asked.qty)
+        receipts.append(
+            StockReceived(
+                receipt_id=f"{command.return_id}-{line.line_no}",
+                sku=line.sku,
+                location_id=order.fulfil_from,
+                qty=asked.qty,
+                return_id=command.return_id,
+                order_id=command.order_id,
+                value=value,
+                unit_cost_after=unit_cost_after,
+            )
         )
-        for line, asked in returning
-        if asked.condition == "resaleable"
-    ]
     return [returned, *receipts]
+
+
+def record_delivery(state: WriteModel, command: RecordDelivery) -> list[Event]:
+    require_order(state, command.order_id)
+    key = (command.order_id, command.shipment_id)
+    if key not in state.shipments:
+        raise UnknownShipment(
+            f"order {command.order_id} has no shipment {command.shipment_id}",
+            order_id=command.order_id,
+            shipment_id=command.shipment_id,
+        )
+    if key in state.deliveries:
+        raise InvalidTransition(
+            f"order {command.order_id}: shipment {command.shipment_id} is already delivered",
+            order_id=command.order_id,
+            shipment_id=command.shipment_id,
+        )
+    return [
+        ShipmentDelivered(
+            order_id=command.order_id,
+            shipment_id=command.shipment_id,
+            carrier=command.carrier,
+            tracking=command.tracking,
+        )
+    ]
 
 
 def order_placed(state: WriteModel, event: OrderPlaced) -> None:
@@ -290,15 +337,21 @@ def order_returned(state: WriteModel, event: OrderReturned) -> None:
     state.returns.add((event.order_id, event.return_id))
 
 
+def shipment_delivered(state: WriteModel, event: ShipmentDelivered) -> None:
+    state.deliveries.add((event.order_id, event.shipment_id))
+
+
 DECIDERS: Mapping[type[Command], Decider] = {
     PlaceOrder: place_order,
     ShipOrder: ship_order,
     CancelOrder: cancel_order,
     ReturnOrder: return_order,
+    RecordDelivery: record_delivery,
 }
 EVOLVERS: Mapping[type[Event], Evolver] = {
     OrderPlaced: order_placed,
     OrderShipped: order_shipped,
     OrderCancelled: order_cancelled,
     OrderReturned: order_returned,
+    ShipmentDelivered: shipment_delivered,
 }

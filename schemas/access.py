@@ -24,6 +24,7 @@ Scope = Literal[
     "quality:write",
     "service:write",
     "planning:write",
+    "purchasing:write",
     "read",
     "audit",
     "admin",

@@ -4,6 +4,14 @@ Every inventory event lives on the stock stream of one product at one location,
 `stock:{sku}@{location_id}`, so a location's levels fold from a single ordered stream. A
 transfer is recorded once, on its source stream. Releasing or rejecting an inspected lot
 changes stock, so those events live here too although inspections belong to quality.
+
+Valuation is a moving average per product and location, decided by the writer in command
+order and recorded in the events that move value: `value` is the amount a movement added
+(a receipt, a positive count) or removed (an issue, a transfer, a rejected lot, a negative
+count, signed on StockAdjusted), and `unit_cost_after` the location's average after it (the
+source's, for a transfer; its destination gains the same `value`). Read models only add the
+recorded amounts, so they never depend on the order streams are read in. Events recorded
+before valuation carry neither (null): they moved no value.
 """
 
 import re
@@ -17,6 +25,7 @@ from schemas.types import (
     FreeText,
     Identifier,
     LineNo,
+    Money,
     NonNegativeMoney,
     NonNegativeQty,
     PositiveQty,
@@ -68,6 +77,14 @@ class ReceiveStock(Command):
     lot_id: Identifier | None = None
     supplier_id: Identifier | None = None
     unit_cost: NonNegativeMoney | None = None
+    po_id: Identifier | None = None
+    po_line: LineNo | None = None
+
+    @model_validator(mode="after")
+    def _po_line_with_its_po(self) -> Self:
+        if (self.po_id is None) != (self.po_line is None):
+            raise ValueError("po_id and po_line go together: give both or neither")
+        return self
 
 
 class TransferStock(Command):
@@ -131,6 +148,10 @@ class StockReceived(Event):
     unit_cost: NonNegativeMoney | None = None
     return_id: Identifier | None = None
     order_id: Identifier | None = None
+    po_id: Identifier | None = None
+    po_line: LineNo | None = None
+    value: NonNegativeMoney | None = None
+    unit_cost_after: NonNegativeMoney | None = None
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)
@@ -161,6 +182,9 @@ class StockTransferred(Event):
     from_location: Identifier
     to_location: Identifier
     qty: PositiveQty
+
+    value: NonNegativeMoney | None = None
+    unit_cost_after: NonNegativeMoney | None = None
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.from_location)
@@ -200,6 +224,9 @@ class StockAdjusted(Event):
     reason_code: AdjustmentReason
     note: StoredText | None = None
 
+    value: Money | None = None
+    unit_cost_after: NonNegativeMoney | None = None
+
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)
 
@@ -228,6 +255,9 @@ class StockIssued(Event):
     order_id: Identifier | None = None
     shipment_id: Identifier | None = None
     line_no: LineNo | None = None
+
+    value: NonNegativeMoney | None = None
+    unit_cost_after: NonNegativeMoney | None = None
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)
@@ -284,6 +314,9 @@ class LotRejected(Event):
     sku: Identifier
     location_id: Identifier
     qty: PositiveQty
+
+    value: NonNegativeMoney | None = None
+    unit_cost_after: NonNegativeMoney | None = None
 
     def stream(self) -> str:
         return stock_stream(self.sku, self.location_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from schemas import access, catalog, inventory, planning, quality, sales, service
+from schemas import access, catalog, inventory, planning, purchasing, quality, sales, service
 from schemas.base import Command, Event
 from schemas.decoding import loads
 from schemas.trusted import Builder, builder
@@ -23,7 +23,7 @@ from schemas.trusted import Builder, builder
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns the data of version n of an event type into the data of version n + 1."""
 
-AREAS: Final = ("catalog", "sales", "inventory", "quality", "service", "planning", "access")
+AREAS: Final = ("catalog", "sales", "inventory", "quality", "service", "planning", "access", "purchasing")
 
 _AREA_OF_CATEGORY: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -38,10 +38,11 @@ _AREA_OF_CATEGORY: Final[Mapping[str, str]] = MappingProxyType(
         "lot": "quality",
         "complaint": "service",
         "principal": "access",
+        "po": "purchasing",
     }
 )
 
-_MODULES: Final = (catalog, inventory, sales, planning, quality, service, access)
+_MODULES: Final = (catalog, inventory, sales, planning, quality, service, access, purchasing)
 
 
 class UnknownEventType(ValueError):

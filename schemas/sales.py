@@ -6,68 +6,42 @@ stock effects (reservations, issues, returns to stock) are inventory events on s
 """
 
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal, TypeVar
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from typing import ClassVar, Literal
 
 from schemas.base import Command, Event
+from schemas.lines import Line, Lines, SomeLines
 from schemas.types import (
-    MAX_LINES,
     Currency,
     FreeText,
     Identifier,
-    LineNo,
     NonNegativeMoney,
     Percent,
     PositiveQty,
     StoredText,
+    Timestamp,
 )
 
 SalesChannel = Literal["online", "store", "distributor", "direct"]
 Condition = Literal["resaleable", "damaged"]
 
 
-class _Line(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
-
-    line_no: LineNo
-
-
-LineT = TypeVar("LineT", bound=_Line)
-
-
-def _unique_line_numbers(lines: tuple[LineT, ...]) -> tuple[LineT, ...]:
-    seen: set[int] = set()
-    for line in lines:
-        if line.line_no in seen:
-            raise ValueError(f"line_no {line.line_no} appears more than once")
-        seen.add(line.line_no)
-    return lines
-
-
-Lines = Annotated[
-    tuple[LineT, ...], Field(min_length=1, max_length=MAX_LINES), AfterValidator(_unique_line_numbers)
-]
-"""One to 500 lines, each line_no at most once."""
-
-
-class PlaceLine(_Line):
+class PlaceLine(Line):
     sku: Identifier
     qty: PositiveQty
     unit_price: NonNegativeMoney
     discount_pct: Percent = Decimal(0)
 
 
-class ShipLine(_Line):
+class ShipLine(Line):
     qty: PositiveQty
 
 
-class ReturnLine(_Line):
+class ReturnLine(Line):
     qty: PositiveQty
     condition: Condition
 
 
-class OrderLine(_Line):
+class OrderLine(Line):
     """A placed line; `amount` is what the line charges after its discount."""
 
     sku: Identifier
@@ -77,18 +51,18 @@ class OrderLine(_Line):
     amount: NonNegativeMoney
 
 
-class ShippedLine(_Line):
+class ShippedLine(Line):
     sku: Identifier
     qty: PositiveQty
     amount: NonNegativeMoney
 
 
-class CancelledLine(_Line):
+class CancelledLine(Line):
     sku: Identifier
     qty: PositiveQty
 
 
-class ReturnedLine(_Line):
+class ReturnedLine(Line):
     sku: Identifier
     qty: PositiveQty
     condition: Condition
@@ -110,6 +84,7 @@ class PlaceOrder(Command):
     currency: Currency
     fulfil_from: Identifier
     lines: Lines[PlaceLine]
+    promised_at: Timestamp | None = None
 
 
 class ShipOrder(Command):
@@ -140,6 +115,18 @@ class ReturnOrder(Command):
     lines: Lines[ReturnLine]
 
 
+class RecordDelivery(Command):
+    """The customer received a shipment (the carrier's proof of delivery)."""
+
+    command_name: ClassVar[str] = "record-delivery"
+    area: ClassVar[str] = "sales"
+
+    order_id: Identifier
+    shipment_id: Identifier
+    carrier: FreeText | None = None
+    tracking: FreeText | None = None
+
+
 class OrderPlaced(Event):
     type: Literal["OrderPlaced"] = "OrderPlaced"
 
@@ -153,6 +140,7 @@ class OrderPlaced(Event):
     fulfil_from: Identifier
     lines: Lines[OrderLine]
     total: NonNegativeMoney
+    promised_at: Timestamp | None = None
 
     def stream(self) -> str:
         return f"order:{self.order_id}"
@@ -176,9 +164,7 @@ class OrderCancelled(Event):
 
     order_id: Identifier
     reason: StoredText
-    lines: Annotated[
-        tuple[CancelledLine, ...], Field(max_length=MAX_LINES), AfterValidator(_unique_line_numbers)
-    ]
+    lines: SomeLines[CancelledLine]
 
     def stream(self) -> str:
         return f"order:{self.order_id}"
@@ -195,5 +181,23 @@ class OrderReturned(Event):
         return f"order:{self.order_id}"
 
 
-COMMANDS: tuple[type[Command], ...] = (PlaceOrder, ShipOrder, CancelOrder, ReturnOrder)
-EVENTS: tuple[type[Event], ...] = (OrderPlaced, OrderShipped, OrderCancelled, OrderReturned)
+class ShipmentDelivered(Event):
+    type: Literal["ShipmentDelivered"] = "ShipmentDelivered"
+
+    order_id: Identifier
+    shipment_id: Identifier
+    carrier: StoredText | None = None
+    tracking: StoredText | None = None
+
+    def stream(self) -> str:
+        return f"order:{self.order_id}"
+
+
+COMMANDS: tuple[type[Command], ...] = (PlaceOrder, ShipOrder, CancelOrder, ReturnOrder, RecordDelivery)
+EVENTS: tuple[type[Event], ...] = (
+    OrderPlaced,
+    OrderShipped,
+    OrderCancelled,
+    OrderReturned,
+    ShipmentDelivered,
+)

@@ -12,10 +12,11 @@ validates instead, so a fault still reads as the same ValidationError it always 
 
 import types
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 Convert = Callable[[Any], Any]
@@ -80,6 +81,16 @@ def _decimal(value: object) -> Decimal:
     return Decimal(value)
 
 
+def _timestamp(value: object) -> datetime:
+    # Stored times are RFC 3339 strings with a zone (pydantic writes them so).
+    if type(value) is not str:
+        raise Untrusted(f"a stored time is a string, not {type(value).__name__}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise Untrusted("a stored time has a zone")
+    return parsed
+
+
 def _optional(inner: Convert) -> Convert:
     return lambda value: None if value is None else inner(value)
 
@@ -109,6 +120,8 @@ def _converter(annotation: Any, owner: type[BaseModel]) -> Convert | None:
         return None
     if annotation is Decimal:
         return _decimal
+    if annotation in (AwareDatetime, datetime):
+        return _timestamp
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return builder(annotation)
     raise TypeError(f"{owner.__name__}: no trusted conversion for {annotation!r}")

@@ -1,7 +1,9 @@
 """The OpenAPI 3.1 description of every route, served at ``/openapi.json``.
 
 Command bodies come from the same pydantic models that validate them, so the document
-cannot drift from what the API accepts; the read routes are declared in one table here.
+cannot drift from what the API accepts. Read routes added since v1.1 are described by their
+answer models (``ledger.http.described``) and listed in ``DESCRIBED``; the v1 read routes are
+still declared in one table here.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
-from ledger.http import parked, rebuild
+from ledger.http import described, parked, rebuild
+from ledger.http.described import ReadRoute
 from schemas import COMMANDS
 
 _REF = "#/components/schemas/{model}"
@@ -490,8 +493,17 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
+DESCRIBED: tuple[ReadRoute, ...] = ()
+"""Every read route described by its answer model, in the order the document lists them."""
+
+
 @cache
 def document() -> dict[str, Any]:
+    described_paths, described_schemas = described.openapi(
+        DESCRIBED, _READ_COMMON, _problems(400, 401, 403, 404, 422, 503)
+    )
+    components = _components()
+    components["schemas"].update(described_schemas)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -506,6 +518,7 @@ def document() -> dict[str, Any]:
             **_read_paths(),
             **rebuild.openapi_paths(),
             **parked.openapi_paths(),
+            **described_paths,
         },
-        "components": _components(),
+        "components": components,
     }
