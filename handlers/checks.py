@@ -6,11 +6,14 @@ the state.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping, Sequence
+from decimal import Decimal
 
+from handlers import pricing
 from handlers.errors import (
     AlreadyExists,
     InvalidIdentifier,
+    InvalidQuantity,
     UnknownCustomer,
     UnknownLocation,
     UnknownOrder,
@@ -72,3 +75,29 @@ def require_derived_ids(field: str, base: str, line_nos: Iterable[int]) -> None:
             f"fit {MAX_ID_LENGTH} characters; use at most {len(base) - longest + MAX_ID_LENGTH}",
             field=field,
         )
+
+
+def listed(line_nos: Sequence[int]) -> str:
+    """``line 2`` or ``lines 2, 5``."""
+    return ("line " if len(line_nos) == 1 else "lines ") + ", ".join(str(n) for n in line_nos)
+
+
+def require_known_skus(state: WriteModel, lines: Sequence[tuple[int, str]]) -> None:
+    """Every (line_no, sku) of a document names a registered product."""
+    unknown = [line_no for line_no, sku in lines if sku not in state.products]
+    if unknown:
+        skus = sorted({sku for _, sku in lines if sku not in state.products})
+        raise UnknownProduct(
+            f"unknown products on {listed(unknown)}: {', '.join(skus)}", lines=unknown, skus=skus
+        )
+
+
+def require_fitting_amounts(amounts: Mapping[int, Decimal], document: str) -> Decimal:
+    """The total of a document's line amounts, refusing any amount too large to record."""
+    too_large = [line_no for line_no, value in amounts.items() if not pricing.fits(value)]
+    if too_large:
+        raise InvalidQuantity(f"amount too large on {listed(too_large)}", lines=too_large)
+    total = pricing.total(list(amounts.values()))
+    if not pricing.fits(total):
+        raise InvalidQuantity(f"the {document}'s total is too large", lines=list(amounts))
+    return total

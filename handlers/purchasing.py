@@ -8,18 +8,22 @@ for the PO's side of it; the supplier and, unless the receipt names one, the cos
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 
 from handlers import pricing
-from handlers.checks import require_location, require_new, require_supplier
+from handlers.checks import (
+    require_fitting_amounts,
+    require_known_skus,
+    require_location,
+    require_new,
+    require_supplier,
+)
 from handlers.errors import (
-    InvalidQuantity,
     InvalidTransition,
     OverReceipt,
     POLineMismatch,
     UnknownPOLine,
-    UnknownProduct,
     UnknownPurchaseOrder,
 )
 from handlers.model import Decider, Evolver, PurchaseLine, PurchaseOrder, WriteModel, plus
@@ -36,10 +40,6 @@ from schemas.purchasing import (
 )
 
 
-def _listed(line_nos: Sequence[int]) -> str:
-    return ("line " if len(line_nos) == 1 else "lines ") + ", ".join(str(n) for n in line_nos)
-
-
 def require_purchase_order(state: WriteModel, po_id: str) -> PurchaseOrder:
     po = state.purchase_orders.get(po_id)
     if po is None:
@@ -51,19 +51,9 @@ def place_purchase_order(state: WriteModel, command: PlacePurchaseOrder) -> list
     require_new(state.purchase_orders, command.po_id, "purchase order", command.po_id)
     require_supplier(state, command.supplier_id)
     require_location(state, command.deliver_to)
-    unknown = [line.line_no for line in command.lines if line.sku not in state.products]
-    if unknown:
-        skus = sorted({line.sku for line in command.lines if line.sku not in state.products})
-        raise UnknownProduct(
-            f"unknown products on {_listed(unknown)}: {', '.join(skus)}", lines=unknown, skus=skus
-        )
+    require_known_skus(state, [(line.line_no, line.sku) for line in command.lines])
     amounts = {line.line_no: pricing.amount(line.qty, line.unit_cost) for line in command.lines}
-    too_large = [line_no for line_no, value in amounts.items() if not pricing.fits(value)]
-    if too_large:
-        raise InvalidQuantity(f"amount too large on {_listed(too_large)}", lines=too_large)
-    total = pricing.total(list(amounts.values()))
-    if not pricing.fits(total):
-        raise InvalidQuantity("the purchase order's total is too large", lines=list(amounts))
+    total = require_fitting_amounts(amounts, "purchase order")
     return [
         PurchaseOrderPlaced(
             po_id=command.po_id,

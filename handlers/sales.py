@@ -14,8 +14,11 @@ from decimal import Decimal
 
 from handlers import pricing
 from handlers.checks import (
+    listed,
     require_customer,
     require_derived_ids,
+    require_fitting_amounts,
+    require_known_skus,
     require_location,
     require_new,
     require_order,
@@ -26,7 +29,6 @@ from handlers.errors import (
     InvalidQuantity,
     InvalidTransition,
     UnknownLine,
-    UnknownProduct,
     UnknownShipment,
 )
 from handlers.model import ZERO, Decider, Evolver, Line, Order, WriteModel
@@ -41,7 +43,6 @@ from schemas.sales import (
     OrderPlaced,
     OrderReturned,
     OrderShipped,
-    PlaceLine,
     PlaceOrder,
     RecordDelivery,
     ReturnedLine,
@@ -52,22 +53,12 @@ from schemas.sales import (
 )
 
 
-def _listed(line_nos: Sequence[int]) -> str:
-    """``line 2`` or ``lines 2, 5``."""
-    return ("line " if len(line_nos) == 1 else "lines ") + ", ".join(str(n) for n in line_nos)
-
-
-def _line_amounts(command: PlaceOrder) -> dict[int, Decimal]:
+def _line_amounts(command: PlaceOrder) -> tuple[dict[int, Decimal], Decimal]:
     amounts = {
         line.line_no: pricing.amount(line.qty, pricing.net_price(line.unit_price, line.discount_pct))
         for line in command.lines
     }
-    too_large = [line_no for line_no, value in amounts.items() if not pricing.fits(value)]
-    if too_large:
-        raise InvalidQuantity(f"amount too large on {_listed(too_large)}", lines=too_large)
-    if not pricing.fits(pricing.total(list(amounts.values()))):
-        raise InvalidQuantity("the order's total is too large", lines=list(amounts))
-    return amounts
+    return amounts, require_fitting_amounts(amounts, "order")
 
 
 def _require_reservable(state: WriteModel, command: PlaceOrder) -> None:
@@ -82,17 +73,8 @@ def _require_reservable(state: WriteModel, command: PlaceOrder) -> None:
         detail = "; ".join(f"{sku} needs {wanted[sku]}, {available[sku]} available" for sku in short)
         raise InsufficientStock(
             f"order {command.order_id}: not enough available at {command.fulfil_from} for "
-            f"{_listed(lines)} ({detail})",
+            f"{listed(lines)} ({detail})",
             lines=lines,
-        )
-
-
-def _require_known_skus(state: WriteModel, lines: Sequence[PlaceLine]) -> None:
-    unknown = [line.line_no for line in lines if line.sku not in state.products]
-    if unknown:
-        skus = sorted({line.sku for line in lines if line.sku not in state.products})
-        raise UnknownProduct(
-            f"unknown products on {_listed(unknown)}: {', '.join(skus)}", lines=unknown, skus=skus
         )
 
 
@@ -101,8 +83,8 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
     require_customer(state, command.customer_id)
     require_team(state, command.team_id)
     require_location(state, command.fulfil_from)
-    _require_known_skus(state, command.lines)
-    amounts = _line_amounts(command)
+    require_known_skus(state, [(line.line_no, line.sku) for line in command.lines])
+    amounts, total = _line_amounts(command)
     _require_reservable(state, command)
     placed = OrderPlaced(
         order_id=command.order_id,
@@ -125,7 +107,7 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
             )
             for line in command.lines
         ),
-        total=pricing.total(list(amounts.values())),
+        total=total,
     )
     reservations = [
         StockReserved(
@@ -145,7 +127,7 @@ def _lines_of(order: Order, order_id: str, line_nos: Sequence[int]) -> dict[int,
     lines = order.by_line_no()
     unknown = [line_no for line_no in line_nos if line_no not in lines]
     if unknown:
-        raise UnknownLine(f"order {order_id} has no {_listed(unknown)}", lines=unknown)
+        raise UnknownLine(f"order {order_id} has no {listed(unknown)}", lines=unknown)
     return lines
 
 
@@ -162,7 +144,7 @@ def ship_order(state: WriteModel, command: ShipOrder) -> list[Event]:
     if over:
         left = "; ".join(f"line {n}: {lines[n].unshipped} left" for n in over)
         raise InvalidQuantity(
-            f"order {command.order_id}: more than remains to ship on {_listed(over)} ({left})", lines=over
+            f"order {command.order_id}: more than remains to ship on {listed(over)} ({left})", lines=over
         )
     require_derived_ids("shipment_id", command.shipment_id, line_nos)
     shipped = OrderShipped(
@@ -239,7 +221,7 @@ def return_order(state: WriteModel, command: ReturnOrder) -> list[Event]:
     if over:
         left = "; ".join(f"line {n}: {lines[n].returnable} returnable" for n in over)
         raise InvalidQuantity(
-            f"order {command.order_id}: more returned than was shipped on {_listed(over)} ({left})",
+            f"order {command.order_id}: more returned than was shipped on {listed(over)} ({left})",
             lines=over,
         )
     require_derived_ids("return_id", command.return_id, line_nos)

@@ -23,16 +23,7 @@ _TIME = {"type": "string", "format": "date-time"}
 _PCT = {"anyOf": [_DECIMAL, {"type": "null"}]}
 
 
-def _param(
-    name: str, schema: dict[str, Any], description: str = "", *, where: str = "query"
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": where,
-        "required": where == "path",
-        "schema": schema,
-        "description": description,
-    }
+_param = described.param
 
 
 def _text(*options: str) -> dict[str, Any]:
