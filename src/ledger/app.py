@@ -18,18 +18,7 @@ from aiohttp import web
 from ledger import bootstrap
 from ledger.bootstrap import provide
 from ledger.config import Settings
-from ledger.http import (
-    admin,
-    commands,
-    operations,
-    parked,
-    read_audit,
-    read_inventory,
-    read_quality,
-    read_sales,
-    read_service,
-    rebuild,
-)
+from ledger.http import admin, commands, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
 from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
@@ -77,11 +66,5 @@ def create_app(settings: Settings) -> web.Application:
     operations.add_routes(app)
     commands.add_routes(app)
     admin.add_routes(app)
-    read_inventory.add_routes(app)
-    read_sales.add_routes(app)
-    read_quality.add_routes(app)
-    read_service.add_routes(app)
-    read_audit.add_routes(app)
-    rebuild.add_routes(app)
-    parked.add_routes(app)
+    bootstrap.add_read_routes(app)
     return app

@@ -296,6 +296,11 @@ def read_side(app: web.Application) -> None:
     settings = app[SETTINGS]
     app.cleanup_ctx.append(provide(READ_MODELS, lambda app: read_models(settings, app[DSN], app[DB])))
     app.router.add_get("/v1/projections", operations.projections_status)
+    add_read_routes(app)
+
+
+def add_read_routes(app: web.Application) -> None:
+    """Every route that reads a read model (and the projections' own controls)."""
     for module in (read_inventory, read_sales, read_quality, read_service, read_audit, rebuild, parked):
         module.add_routes(app)
 
