@@ -28,6 +28,7 @@ from ledger.http import (
     read_quality,
     read_sales,
     read_service,
+    read_valuation,
     rebuild,
 )
 from ledger.http.auth import TOKENS
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> web.Application:
     commands.add_routes(app)
     admin.add_routes(app)
     read_inventory.add_routes(app)
+    read_valuation.add_routes(app)
     read_sales.add_routes(app)
     read_quality.add_routes(app)
     read_service.add_routes(app)

@@ -35,6 +35,7 @@ from ledger.http import (
     read_quality,
     read_sales,
     read_service,
+    read_valuation,
     rebuild,
 )
 from ledger.http.auth import TokenStore
@@ -296,7 +297,16 @@ def read_side(app: web.Application) -> None:
     settings = app[SETTINGS]
     app.cleanup_ctx.append(provide(READ_MODELS, lambda app: read_models(settings, app[DSN], app[DB])))
     app.router.add_get("/v1/projections", operations.projections_status)
-    for module in (read_inventory, read_sales, read_quality, read_service, read_audit, rebuild, parked):
+    for module in (
+        read_inventory,
+        read_valuation,
+        read_sales,
+        read_quality,
+        read_service,
+        read_audit,
+        rebuild,
+        parked,
+    ):
         module.add_routes(app)
 
 
