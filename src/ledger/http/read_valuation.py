@@ -22,8 +22,9 @@ from ledger.http.reads import page, reading
 from projections import inventory
 
 _LEVEL_CURSOR = (identifier, identifier)  # (sku, location_id)
-# A category as events store it (free text, trimmed): no control characters but tab and breaks.
-_CATEGORY: Final = re.compile(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]{1,2000}")
+# A product's category as any version of register-product took it: up to 500 characters (ids
+# before v1.1, free text since), trimmed, no control characters but tabs and line breaks.
+_CATEGORY: Final = re.compile(r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]{1,500}")
 _ID: Final = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
 _PAGING: Final = (
     param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
@@ -68,7 +69,7 @@ VALUATION = ReadRoute(
     ValuationAnswer,
     (
         param("location_id", _ID),
-        param("category", {"type": "string", "minLength": 1, "maxLength": 2000}, "the product's category"),
+        param("category", {"type": "string", "minLength": 1, "maxLength": 500}, "the product's category"),
         param("as_of", {"type": "string", "format": "date-time"}, "the valuation at this business time"),
         *_PAGING,
     ),
@@ -107,7 +108,7 @@ async def stock_valuation(request: web.Request) -> web.Response:
         if category is not None:
             category = category.strip()
             if not _CATEGORY.fullmatch(category) or not _encodable(category):
-                raise invalid("category", "1 to 2000 characters of text, no control characters")
+                raise invalid("category", "1 to 500 characters of text, no control characters")
         as_of = query.time("as_of")
         limit = query.limit()
         cursor = query.cursor(*_LEVEL_CURSOR)
