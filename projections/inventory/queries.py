@@ -1,17 +1,22 @@
-"""Queries of the inventory read model: levels (now or at a business time) and the stock ledger.
+"""Queries of the inventory read model: levels (now or at a business time), what needs
+reordering, and the stock ledger.
 
-Reorder points are joined here, at query time: the latest policy for the sku at the location
-wins over the latest product-wide policy, which wins over the product's registered point.
+Reorder points (and quantities) are joined here, at query time: the latest policy for the sku
+at the location wins over the latest product-wide policy, which wins over the product's
+registered point. So are open PO quantities (``on_order``), summed from the PO lines' moves.
+The stock value is a sum of the values the writer recorded; the unit cost is read from it by
+``unit_cost`` (value / on_hand, or the last recorded figure once nothing is on hand).
 Ledger rows run in business-time order, ties broken by the event's place in its stream and,
 within a transfer, source before destination; the running on-hand of a location is a window
-sum in that order, so a back-dated movement moves every later row's ``on_hand_after``.
+sum in that order, so a back-dated movement moves every later row's ``on_hand_after`` (and
+``value_after``, the same sum of value changes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import TypedDict
 
 from ledger.store import Connection, q
@@ -26,6 +31,22 @@ class InventoryItem(TypedDict):
     available: Decimal
     reorder_point: Decimal | None
     below_reorder: bool
+    on_order: Decimal
+    projected: Decimal
+    unit_cost: Decimal
+    value: Decimal
+
+
+class Reordering(TypedDict):
+    """A level that has a reorder point, with what refilling it needs."""
+
+    sku: str
+    location_id: str
+    available: Decimal
+    on_order: Decimal
+    projected: Decimal
+    reorder_point: Decimal
+    reorder_qty: Decimal | None
 
 
 class LedgerEntry(TypedDict):
@@ -38,6 +59,8 @@ class LedgerEntry(TypedDict):
     on_hand_after: Decimal
     document_id: str
     event_id: str
+    value_change: Decimal
+    value_after: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +79,14 @@ class LedgerRow:
     place: LedgerPlace
 
 
+CENT = Decimal("0.01")
+COST_PLACES = Decimal("0.0001")
+
+# Both sources answer per (sku, location_id): the sums, and ``last_cost``, the unit_cost_after
+# of the latest movement that recorded one by (occurred_at, stream, version, leg).
+# Parameters: $1 sku, $2 location_id, $3/$4 the cursor (sku, location_id), $7 as_of.
 _CURRENT = """
-    SELECT sku, location_id, on_hand, quarantined, reserved FROM {levels}
+    SELECT sku, location_id, on_hand, quarantined, reserved, value, unit_cost AS last_cost FROM {levels}
     WHERE ($1::text IS NULL OR sku = $1) AND ($2::text IS NULL OR location_id = $2)
       AND ($3::text IS NULL OR (sku, location_id) > ($3, $4::text))
 """
@@ -65,30 +94,97 @@ _CURRENT = """
 _AS_OF = """
     SELECT sku, location_id,
            sum(qty_change) AS on_hand, sum(quarantined_change) AS quarantined,
-           sum(reserved_change) AS reserved
+           sum(reserved_change) AS reserved, sum(value_change) AS value,
+           (array_agg(unit_cost_after ORDER BY occurred_at DESC, stream DESC, version DESC, leg DESC)
+               FILTER (WHERE unit_cost_after IS NOT NULL))[1] AS last_cost
     FROM {movements}
     WHERE occurred_at <= $7 AND ($1::text IS NULL OR sku = $1) AND ($2::text IS NULL OR location_id = $2)
       AND ($3::text IS NULL OR (sku, location_id) > ($3, $4::text))
     GROUP BY sku, location_id
 """
 
-_LEVELS = """
+# The pairs listed are those with a stock movement or a PO line (by as_of), and for
+# suggestions also those a location's reorder policy names. Reorder quantity comes from
+# wherever the reorder point came from.
+_STOCK = """
     WITH level AS ({source}),
+    ordered AS (
+        SELECT line.sku, line.deliver_to AS location_id, sum(move.open_change) AS on_order
+        FROM {po_moves} move JOIN {po_lines} line USING (po_id, line_no)
+        WHERE ($7::timestamptz IS NULL OR move.occurred_at <= $7)
+          AND ($1::text IS NULL OR line.sku = $1) AND ($2::text IS NULL OR line.deliver_to = $2)
+          AND ($3::text IS NULL OR (line.sku, line.deliver_to) > ($3, $4::text))
+        GROUP BY line.sku, line.deliver_to
+    ),
+    keys AS (
+        SELECT sku, location_id FROM level UNION SELECT sku, location_id FROM ordered
+        {policy_keys}
+    ),
+    stock AS (
+        SELECT keys.sku, keys.location_id,
+               coalesce(level.on_hand, 0) AS on_hand, coalesce(level.quarantined, 0) AS quarantined,
+               coalesce(level.reserved, 0) AS reserved, coalesce(level.value, 0) AS value,
+               level.last_cost, coalesce(ordered.on_order, 0) AS on_order
+        FROM keys
+        LEFT JOIN level ON level.sku = keys.sku AND level.location_id = keys.location_id
+        LEFT JOIN ordered ON ordered.sku = keys.sku AND ordered.location_id = keys.location_id
+    ),
     pointed AS (
-        SELECT level.*, level.on_hand - level.quarantined - level.reserved AS available,
-               coalesce(here.reorder_point, everywhere.reorder_point, product.reorder_point) AS reorder_point
-        FROM level
-        LEFT JOIN {policies} here ON here.sku = level.sku AND here.location_id = level.location_id
-        LEFT JOIN {policies} everywhere ON everywhere.sku = level.sku AND everywhere.location_id = ''
-        LEFT JOIN {products} product ON product.sku = level.sku
+        SELECT stock.*, stock.on_hand - stock.quarantined - stock.reserved AS available,
+               coalesce(here.reorder_point, everywhere.reorder_point, product.reorder_point) AS reorder_point,
+               CASE WHEN here.sku IS NOT NULL THEN here.reorder_qty
+                    WHEN everywhere.sku IS NOT NULL THEN everywhere.reorder_qty
+                    ELSE product.reorder_qty END AS reorder_qty
+        FROM stock
+        LEFT JOIN {policies} here ON here.sku = stock.sku AND here.location_id = stock.location_id
+        LEFT JOIN {policies} everywhere ON everywhere.sku = stock.sku AND everywhere.location_id = ''
+        LEFT JOIN {products} product ON product.sku = stock.sku
     )
-    SELECT sku, location_id, on_hand, quarantined, reserved, available, reorder_point,
+    SELECT pointed.*, available + on_order AS projected,
            coalesce(available <= reorder_point, false) AS below_reorder
     FROM pointed
-    WHERE $5::boolean IS NULL OR coalesce(available <= reorder_point, false) = $5
+    WHERE {chosen}
     ORDER BY sku, location_id
     LIMIT $6
 """
+
+_POLICY_KEYS = """
+        UNION SELECT sku, location_id FROM {policies}
+        WHERE location_id <> '' AND ($1::text IS NULL OR sku = $1)
+          AND ($2::text IS NULL OR location_id = $2)
+          AND ($3::text IS NULL OR (sku, location_id) > ($3, $4::text))
+"""
+
+
+def unit_cost(on_hand: Decimal, value: Decimal, last_cost: Decimal | None) -> Decimal:
+    """The moving average as read: value / on_hand while stock is on hand, else the last
+    recorded figure, else 0; half-up to 4 places."""
+    if on_hand > 0:
+        return (
+            Context(prec=80, rounding=ROUND_HALF_UP)
+            .divide(value, on_hand)
+            .quantize(COST_PLACES, rounding=ROUND_HALF_UP)
+        )
+    return (last_cost or Decimal(0)).quantize(COST_PLACES, rounding=ROUND_HALF_UP)
+
+
+def source_of(schema: str, as_of: datetime | None) -> str:
+    """The per-(sku, location_id) sums now or at ``as_of`` (parameter $7)."""
+    if as_of is None:
+        return _CURRENT.format(levels=q(schema, "levels"))
+    return _AS_OF.format(movements=q(schema, "movements"))
+
+
+def _stock_sql(schema: str, as_of: datetime | None, *, chosen: str, policy_keys: str = "") -> str:
+    return _STOCK.format(
+        source=source_of(schema, as_of),
+        po_moves=q(schema, "po_moves"),
+        po_lines=q(schema, "po_lines"),
+        policy_keys=policy_keys.format(policies=q(schema, "reorder_policies")),
+        policies=q(schema, "reorder_policies"),
+        products=q(schema, "products"),
+        chosen=chosen,
+    )
 
 
 async def levels(
@@ -102,25 +198,21 @@ async def levels(
     after: tuple[str, str] | None = None,
     limit: int = 100,
 ) -> list[InventoryItem]:
-    """Levels per (sku, location_id) that had a movement (by ``as_of`` when given), in id order."""
-    if as_of is None:
-        source = _CURRENT.format(levels=q(schema, "levels"))
-    else:
-        source = _AS_OF.format(movements=q(schema, "movements"))
-    sql = _LEVELS.format(
-        source=source, policies=q(schema, "reorder_policies"), products=q(schema, "products")
+    """Levels per (sku, location_id) that had a movement or a PO line (by ``as_of`` when given),
+    in id order."""
+    sql = _stock_sql(
+        schema, as_of, chosen="$5::boolean IS NULL OR coalesce(available <= reorder_point, false) = $5"
     )
-    args: list[object] = [
+    rows = await conn.fetch(
+        sql,
         sku,
         location_id,
         after[0] if after else None,
         after[1] if after else None,
         below_reorder,
         limit,
-    ]
-    if as_of is not None:
-        args.append(as_of)
-    rows = await conn.fetch(sql, *args)
+        as_of,
+    )
     return [
         InventoryItem(
             sku=r["sku"],
@@ -131,9 +223,56 @@ async def levels(
             available=r["available"],
             reorder_point=r["reorder_point"],
             below_reorder=r["below_reorder"],
+            on_order=r["on_order"],
+            projected=r["projected"],
+            unit_cost=unit_cost(r["on_hand"], r["value"], r["last_cost"]),
+            value=r["value"].quantize(CENT, rounding=ROUND_HALF_UP),
         )
         for r in rows
     ]
+
+
+async def reordering(
+    conn: Connection,
+    schema: str,
+    *,
+    location_id: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 100,
+) -> list[Reordering]:
+    """Pairs with a reorder point whose projected stock is at or below it, in id order."""
+    sql = _stock_sql(
+        schema,
+        None,
+        # $5 (below_reorder) is null here; named only so that every parameter has a type.
+        chosen="$5::boolean IS NULL AND reorder_point IS NOT NULL AND available + on_order <= reorder_point",
+        policy_keys=_POLICY_KEYS,
+    )
+    rows = await conn.fetch(
+        sql, None, location_id, after[0] if after else None, after[1] if after else None, None, limit, None
+    )
+    return [
+        Reordering(
+            sku=r["sku"],
+            location_id=r["location_id"],
+            available=r["available"],
+            on_order=r["on_order"],
+            projected=r["projected"],
+            reorder_point=r["reorder_point"],
+            reorder_qty=r["reorder_qty"],
+        )
+        for r in rows
+    ]
+
+
+async def last_suppliers(conn: Connection, schema: str, skus: list[str]) -> dict[str, str]:
+    """Per sku, the supplier of its most recently placed PO (by business time, then po_id)."""
+    rows = await conn.fetch(
+        f"SELECT DISTINCT ON (sku) sku, supplier_id FROM {q(schema, 'po_lines')} "
+        "WHERE sku = ANY($1::text[]) ORDER BY sku, placed_at DESC, po_id DESC",
+        skus,
+    )
+    return {r["sku"]: r["supplier_id"] for r in rows}
 
 
 _LEDGER = """
@@ -143,6 +282,11 @@ _LEDGER = """
                    PARTITION BY location_id ORDER BY occurred_at, stream, version, leg
                    ROWS UNBOUNDED PRECEDING
                ) AS on_hand_after,
+               value_change,
+               sum(value_change) OVER (
+                   PARTITION BY location_id ORDER BY occurred_at, stream, version, leg
+                   ROWS UNBOUNDED PRECEDING
+               ) AS value_after,
                document_id, event_id, stream, version, leg
         FROM {movements}
         WHERE sku = $1 AND ($2::text IS NULL OR location_id = $2)
@@ -193,6 +337,8 @@ async def ledger(
                 on_hand_after=r["on_hand_after"],
                 document_id=r["document_id"],
                 event_id=r["event_id"],
+                value_change=r["value_change"],
+                value_after=r["value_after"],
             ),
             LedgerPlace(r["occurred_at"], r["stream"], r["version"], r["leg"]),
         )

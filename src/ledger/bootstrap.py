@@ -35,6 +35,7 @@ from ledger.http import (
     read_quality,
     read_sales,
     read_service,
+    read_valuation,
     rebuild,
 )
 from ledger.http.auth import TokenStore
@@ -301,7 +302,16 @@ def read_side(app: web.Application) -> None:
 
 def add_read_routes(app: web.Application) -> None:
     """Every route that reads a read model (and the projections' own controls)."""
-    for module in (read_inventory, read_sales, read_quality, read_service, read_audit, rebuild, parked):
+    for module in (
+        read_inventory,
+        read_valuation,
+        read_sales,
+        read_quality,
+        read_service,
+        read_audit,
+        rebuild,
+        parked,
+    ):
         module.add_routes(app)
 
 

@@ -19,7 +19,7 @@ from tests.support import projecting
 from tests.support.projecting import facts_from, interleaved
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-TABLES = ("movements", "levels", "products", "reorder_policies")
+TABLES = ("movements", "levels", "products", "reorder_policies", "po_lines", "po_moves")
 
 ORDER = {
     "customer_id": "CUS-1",
@@ -45,11 +45,23 @@ COMMANDS: list[tuple[int, str, dict[str, Any]]] = [
         "register-product",
         {"sku": "SKU-Q", "name": "V", "uom": "ea", "category": "c", "requires_inspection": True},
     ),
-    (10, "receive-stock", {"receipt_id": "R-1", "sku": "SKU-1", "location_id": "WH-A", "qty": "100"}),
+    (0, "register-supplier", {"supplier_id": "SUP-1", "name": "S"}),
+    (
+        10,
+        "receive-stock",
+        {"receipt_id": "R-1", "sku": "SKU-1", "location_id": "WH-A", "qty": "100", "unit_cost": "2.00"},
+    ),
     (
         20,
         "receive-stock",
-        {"receipt_id": "R-2", "sku": "SKU-Q", "location_id": "WH-A", "qty": "8.25", "lot_id": "L-1"},
+        {
+            "receipt_id": "R-2",
+            "sku": "SKU-Q",
+            "location_id": "WH-A",
+            "qty": "8.25",
+            "lot_id": "L-1",
+            "unit_cost": "4.00",
+        },
     ),
     (30, "set-reorder-policy", {"sku": "SKU-1", "reorder_point": "12", "reorder_qty": "20"}),
     (
@@ -121,6 +133,49 @@ COMMANDS: list[tuple[int, str, dict[str, Any]]] = [
             "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "3", "unit_price": "2"}],
         },
     ),
+    (
+        115,
+        "place-purchase-order",
+        {
+            "po_id": "PO-1",
+            "supplier_id": "SUP-1",
+            "deliver_to": "WH-B",
+            "currency": "EUR",
+            "expected_at": "2026-11-09T09:00:00Z",
+            "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "20", "unit_cost": "3.00"}],
+        },
+    ),
+    (
+        116,
+        "place-purchase-order",
+        {
+            "po_id": "PO-2",
+            "supplier_id": "SUP-1",
+            "deliver_to": "WH-A",
+            "currency": "EUR",
+            "expected_at": "2026-11-09T09:00:00Z",
+            "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "5", "unit_cost": "2.50"}],
+        },
+    ),
+    (
+        120,
+        "receive-stock",
+        {
+            "receipt_id": "R-3",
+            "sku": "SKU-1",
+            "location_id": "WH-B",
+            "qty": "8",
+            "po_id": "PO-1",
+            "po_line": 1,
+        },
+    ),
+    (130, "cancel-purchase-order", {"po_id": "PO-1", "reason": "enough"}),
+    # Last in command order, first at WH-B in business time: the level's last unit cost stays R-3's.
+    (
+        3,
+        "issue-stock",
+        {"issue_id": "I-2", "sku": "SKU-1", "location_id": "WH-B", "qty": "0.5", "reason": "sample"},
+    ),
 ]
 
 
@@ -140,14 +195,34 @@ async def reference(pg_dsn: str) -> dict[str, list[str]]:
 
 async def test_one_batch_holds_the_levels_worked_out_by_hand(reference: dict[str, list[str]]) -> None:
     rows = [json.loads(text, parse_float=Decimal) for text in reference["levels"]]
-    levels = {(r["sku"], r["location_id"]): (r["on_hand"], r["quarantined"], r["reserved"]) for r in rows}
-    # A: 100 - 30 - 2 - 4 + 1, SO-2 reserves 3. B: 30 + (31.5 - 30). Q: 8.25 received, then rejected.
-    assert levels == {
-        ("SKU-1", "WH-A"): (65, 0, 3),
-        ("SKU-1", "WH-B"): (Decimal("31.5"), 0, 0),
-        ("SKU-Q", "WH-A"): (0, 0, 0),
+    levels = {
+        (r["sku"], r["location_id"]): (
+            r["on_hand"],
+            r["quarantined"],
+            r["reserved"],
+            r["value"],
+            r["unit_cost"],
+        )
+        for r in rows
     }
-    assert len(reference["movements"]) == 13
+    # A: 100 - 30 - 2 - 4 + 1, SO-2 reserves 3. B: 30 + (31.5 - 30) + 8 - 0.5. Q: 8.25 received,
+    # then rejected. Values, in command order: A 200 - 60 (30 x 200/100) - 8 (4 x 140/70) + 2 (the
+    # return at 2) - 4 (2 x 134/67) = 130. B 60 + 3 (1.5 at 2) + 24 (8 at the PO's 3.00) = 87, then
+    # 0.5 x 87/39.5 = 1.10 out: 85.90. Q 33.00 in, all of it out with the lot. The last recorded
+    # cost at B by business time is R-3's 87/39.5 = 2.2025 (I-2 is back-dated before it).
+    assert levels == {
+        ("SKU-1", "WH-A"): (65, 0, 3, 130, 2),
+        ("SKU-1", "WH-B"): (39, 0, 0, Decimal("85.90"), Decimal("2.2025")),
+        ("SKU-Q", "WH-A"): (0, 0, 0, 0, 4),
+    }
+    assert len(reference["movements"]) == 15
+    moves = [json.loads(text, parse_float=Decimal) for text in reference["po_moves"]]
+    assert sorted((m["po_id"], m["open_change"]) for m in moves) == [
+        ("PO-1", -12),
+        ("PO-1", -8),
+        ("PO-1", 20),
+        ("PO-2", 5),
+    ]
     policies = [json.loads(text, parse_float=Decimal) for text in reference["reorder_policies"]]
     assert {(p["location_id"], p["reorder_point"]) for p in policies} == {("", 9), ("WH-B", 3)}
 

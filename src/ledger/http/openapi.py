@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
-from ledger.http import described, parked, rebuild
+from ledger.http import described, parked, read_valuation, rebuild
 from ledger.http.described import ReadRoute
 from schemas import COMMANDS
 
@@ -61,6 +61,10 @@ _READS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
             "available": _DECIMAL,
             "reorder_point": {"anyOf": [_DECIMAL, {"type": "null"}]},
             "below_reorder": {"type": "boolean"},
+            "on_order": {**_DECIMAL, "description": "open purchase order quantity delivered here"},
+            "projected": {**_DECIMAL, "description": "available + on_order"},
+            "unit_cost": {**_DECIMAL, "description": "the moving average, 4 places"},
+            "value": {**_DECIMAL, "description": "the stock's value, 2 places"},
         },
     ),
     "/v1/inventory/{sku}/movements": (
@@ -83,6 +87,8 @@ _READS: dict[str, tuple[str, str, list[dict[str, Any]], dict[str, Any]]] = {
             "on_hand_after": _DECIMAL,
             "document_id": _text(),
             "event_id": _text(),
+            "value_change": {**_DECIMAL, "description": "stock value moved here, 2 places"},
+            "value_after": {**_DECIMAL, "description": "the location's stock value after the row"},
         },
     ),
     "/v1/sales/attainment": (
@@ -484,7 +490,7 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
-DESCRIBED: tuple[ReadRoute, ...] = ()
+DESCRIBED: tuple[ReadRoute, ...] = (read_valuation.VALUATION, read_valuation.SUGGESTIONS)
 """Every read route described by its answer model, in the order the document lists them."""
 
 
