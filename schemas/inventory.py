@@ -67,6 +67,10 @@ def stock_stream(sku: str, location_id: str) -> str:
 
 
 class ReceiveStock(Command):
+    """Stock arrives at a location. A receipt against a purchase order line names po_id and
+    po_line together (or neither); its supplier is then the PO's and unit_cost defaults to the
+    line's."""
+
     command_name: ClassVar[str] = "receive-stock"
     area: ClassVar[str] = "inventory"
 

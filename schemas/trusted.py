@@ -87,7 +87,7 @@ def _timestamp(value: object) -> datetime:
         raise Untrusted(f"a stored time is a string, not {type(value).__name__}")
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
-        raise Untrusted("a stored time has a zone")
+        raise Untrusted("a stored time has no zone")
     return parsed
 
 

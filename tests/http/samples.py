@@ -2,7 +2,7 @@
 
 Valid means the schema accepts it; whether the writer then answers 201 or 409 depends on what
 the log already holds. Every body names the same master data (``SKU-1``, ``WH-A``, ``CUS-1``,
-``north``, ``SO-1``, ``C-1``, ``L-1``), so with ``setup_master_data`` of test_commands most succeed.
+``north``, ``SO-1``, ``C-1``, ``L-1``, ``PO-1``), so with ``setup_master_data`` of test_commands most succeed.
 """
 
 from __future__ import annotations
@@ -97,7 +97,19 @@ _VALID: dict[str, dict[str, Any]] = {
     "acknowledge-complaint": {"complaint_id": "C-1"},
     "resolve-complaint": {"complaint_id": "C-1", "resolution": "replacement sent"},
     "reopen-complaint": {"complaint_id": "C-1", "reason": "replacement also damaged"},
+    "place-purchase-order": {
+        "po_id": "PO-1",
+        "supplier_id": "SUP-1",
+        "deliver_to": "WH-A",
+        "currency": "EUR",
+        "expected_at": "2026-11-09T12:00:00Z",
+        "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "50", "unit_cost": "3.20"}],
+    },
+    "cancel-purchase-order": {"po_id": "PO-1", "reason": "supplier cannot deliver"},
+    "record-delivery": {"order_id": "SO-1", "shipment_id": "SH-1", "carrier": "DHL", "tracking": "JD014600"},
 }
+_VALID["place-order"]["promised_at"] = "2026-11-06T17:00:00Z"
+
 for _body in _VALID.values():
     _body["occurred_at"] = T
 

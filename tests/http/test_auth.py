@@ -33,6 +33,7 @@ SCOPES = (
     "quality:write",
     "service:write",
     "planning:write",
+    "purchasing:write",
     "read",
     "audit",
     "admin",

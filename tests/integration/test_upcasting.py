@@ -102,5 +102,12 @@ async def test_a_writer_recovers_from_golden_v1_events_and_appends_v2_on_their_c
     assert chain_breaks(stream) == []
     latest = stream[-1]
     counted = {k: v for k, v in body.items() if k != "reason"}
-    assert latest.data == {**counted, "delta": "-4", "reason_code": "damage", "note": "Forklift damage"}
+    unvalued = {"value": "0", "unit_cost_after": "0"}  # the golden stock came in before valuation
+    assert latest.data == {
+        **counted,
+        "delta": "-4",
+        "reason_code": "damage",
+        "note": "Forklift damage",
+        **unvalued,
+    }
     assert latest.prevhash == next(e.hash for e in reversed(GOLDEN) if e.stream == latest.stream)

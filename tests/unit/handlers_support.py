@@ -138,6 +138,10 @@ def level(state: WriteModel, sku: str = "SKU-1", location_id: str = "WH-A") -> t
     return (stock.on_hand, stock.quarantined, stock.reserved, stock.available)
 
 
+UNVALUED = {"value": Decimal(0), "unit_cost_after": Decimal(0)}
+"""What a movement of stock that was never valued records: no value moved, an average of 0
+(the stock ``received`` above came in before valuation, so it is worth nothing)."""
+
 SALES = (product(), product("SKU-2"), location(), customer(), team(), received(10), received(4, "SKU-2"))
 """Two products in stock at WH-A (10 of SKU-1, 4 of SKU-2), a customer and a team."""
 

@@ -24,7 +24,7 @@ from schemas.sales import (
     ShipOrder,
     ShippedLine,
 )
-from tests.unit.handlers_support import SALES, D, Scenario, given, level, line, place
+from tests.unit.handlers_support import SALES, UNVALUED, D, Scenario, given, level, line, place
 
 
 def ship(*lines: tuple[int, str | int], shipment_id: str = "SH-1", order_id: str = "SO-1") -> ShipOrder:
@@ -55,6 +55,7 @@ def issued(line_no: int, qty: str | int, sku: str = "SKU-1", shipment_id: str = 
         order_id="SO-1",
         shipment_id=shipment_id,
         line_no=line_no,
+        **UNVALUED,
     )
 
 
@@ -163,6 +164,7 @@ def test_a_resaleable_return_comes_back_into_stock_where_the_order_shipped_from(
                 qty=D(1),
                 return_id="RT-1",
                 order_id="SO-1",
+                **UNVALUED,
             ),
         )
     )

@@ -28,7 +28,7 @@ from schemas.inventory import (
     StockTransferred,
     TransferStock,
 )
-from tests.unit.handlers_support import D, given, level, location, product, received, supplier
+from tests.unit.handlers_support import UNVALUED, D, given, level, location, product, received, supplier
 
 SITES = (product(), location(), location("WH-B"), supplier())
 
@@ -60,6 +60,8 @@ def test_receiving_stock_raises_on_hand() -> None:
                 qty=D("12.5"),
                 supplier_id="SUP-1",
                 unit_cost=D("3.10"),
+                value=D("38.75"),
+                unit_cost_after=D("3.1000"),
             )
         )
     )
@@ -71,7 +73,7 @@ def test_receiving_a_product_that_requires_inspection_quarantines_it_as_its_own_
         given(product(inspected=True), location())
         .when(receive(10))
         .then(
-            StockReceived(receipt_id="R-1", sku="SKU-1", location_id="WH-A", qty=D(10)),
+            StockReceived(receipt_id="R-1", sku="SKU-1", location_id="WH-A", qty=D(10), **UNVALUED),
             StockQuarantined(receipt_id="R-1", sku="SKU-1", location_id="WH-A", lot_id="R-1", qty=D(10)),
         )
     )
@@ -81,7 +83,7 @@ def test_receiving_a_product_that_requires_inspection_quarantines_it_as_its_own_
 
 def test_receiving_an_inspected_product_keeps_the_named_lot() -> None:
     given(product(inspected=True), location()).when(receive(4, lot_id="L-7")).then(
-        StockReceived(receipt_id="R-1", sku="SKU-1", location_id="WH-A", qty=D(4), lot_id="L-7"),
+        StockReceived(receipt_id="R-1", sku="SKU-1", location_id="WH-A", qty=D(4), lot_id="L-7", **UNVALUED),
         StockQuarantined(receipt_id="R-1", sku="SKU-1", location_id="WH-A", lot_id="L-7", qty=D(4)),
     )
 
@@ -138,7 +140,7 @@ def test_a_transfer_moves_on_hand_between_locations() -> None:
         .when(transfer(4))
         .then(
             StockTransferred(
-                transfer_id="T-1", sku="SKU-1", from_location="WH-A", to_location="WH-B", qty=D(4)
+                transfer_id="T-1", sku="SKU-1", from_location="WH-A", to_location="WH-B", qty=D(4), **UNVALUED
             )
         )
     )
@@ -148,7 +150,9 @@ def test_a_transfer_moves_on_hand_between_locations() -> None:
 
 def test_a_transfer_may_take_everything_available() -> None:
     given(*SITES, received(10), reserved(3)).when(transfer(7)).then(
-        StockTransferred(transfer_id="T-1", sku="SKU-1", from_location="WH-A", to_location="WH-B", qty=D(7))
+        StockTransferred(
+            transfer_id="T-1", sku="SKU-1", from_location="WH-A", to_location="WH-B", qty=D(7), **UNVALUED
+        )
     )
 
 
@@ -197,6 +201,7 @@ def adjusted(counted: str | int, delta: str | int, adjustment_id: str = "A-1", *
             "delta": D(delta),
             "reason_code": "cycle_count",
             "note": "cycle count",
+            **UNVALUED,
             **extra,
         }
     )
@@ -262,7 +267,9 @@ def test_an_issue_lowers_on_hand() -> None:
     state = (
         given(*SITES, received(10))
         .when(issue(4))
-        .then(StockIssued(issue_id="I-1", sku="SKU-1", location_id="WH-A", qty=D(4), reason="scrap"))
+        .then(
+            StockIssued(issue_id="I-1", sku="SKU-1", location_id="WH-A", qty=D(4), reason="scrap", **UNVALUED)
+        )
     )
     assert level(state) == (D(6), ZERO, ZERO, D(6))
 
@@ -314,5 +321,5 @@ def test_a_sale_issue_does_not_take_its_id_from_issue_stock() -> None:
         issue_id="I-1", sku="SKU-1", location_id="WH-A", qty=D(2), reason="sale", order_id="SO-1", line_no=1
     )
     given(*SITES, received(10), reserved(2), sale).when(issue(1)).then(
-        StockIssued(issue_id="I-1", sku="SKU-1", location_id="WH-A", qty=D(1), reason="scrap")
+        StockIssued(issue_id="I-1", sku="SKU-1", location_id="WH-A", qty=D(1), reason="scrap", **UNVALUED)
     )

@@ -19,6 +19,7 @@ from schemas.sales import CancelOrder, ReturnLine, ReturnOrder, ShipLine, ShipOr
 from schemas.service import AcknowledgeComplaint, FileComplaint
 from tests.unit.handlers_support import (
     SALES,
+    UNVALUED,
     D,
     apply,
     customer,
@@ -107,8 +108,10 @@ def test_a_later_command_of_a_batch_sees_the_earlier_ones_effects() -> None:
     issue = IssueStock(issue_id="I-1", sku="SKU-2", location_id="WH-A", qty=D(7), reason="production")
     scenario = given(*SALES).when(receive, issue)
     scenario.then(
-        StockReceived(receipt_id="R-5", sku="SKU-2", location_id="WH-A", qty=D(3)),
-        StockIssued(issue_id="I-1", sku="SKU-2", location_id="WH-A", qty=D(7), reason="production"),
+        StockReceived(receipt_id="R-5", sku="SKU-2", location_id="WH-A", qty=D(3), **UNVALUED),
+        StockIssued(
+            issue_id="I-1", sku="SKU-2", location_id="WH-A", qty=D(7), reason="production", **UNVALUED
+        ),
     )
     assert level(scenario.state, "SKU-2")[0] == Decimal(0)
 

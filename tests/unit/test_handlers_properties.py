@@ -5,6 +5,10 @@ inspections arrive, and in whatever order: no level's ``available`` (nor any of 
 is ever negative, ``on_hand`` equals the sum of the physical movements the accepted commands
 describe (an oracle kept here, independently of the handlers), and so do
 ``reserved`` and ``quarantined`` against the open order lines and the lots held.
+
+Valuation too: receipts come with a cost or without, some against purchase order lines, and
+every level's ``value`` equals the sum of the amounts its accepted events recorded (what a
+read model adds up), is never negative, and is exactly 0 whenever nothing is on hand.
 """
 
 from collections import defaultdict
@@ -17,10 +21,21 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from handlers import DomainError, WriteModel
 from schemas.base import Command, Event
-from schemas.inventory import AdjustStock, IssueStock, ReceiveStock, TransferStock
+from schemas.inventory import (
+    AdjustStock,
+    IssueStock,
+    LotRejected,
+    ReceiveStock,
+    StockAdjusted,
+    StockIssued,
+    StockReceived,
+    StockTransferred,
+    TransferStock,
+)
+from schemas.purchasing import PlacePurchaseOrder, PurchaseLine
 from schemas.quality import RecordInspection
 from schemas.sales import CancelOrder, PlaceLine, PlaceOrder, ReturnLine, ReturnOrder, ShipLine, ShipOrder
-from tests.unit.handlers_support import apply, customer, decide_pure, location, product, team
+from tests.unit.handlers_support import T0, apply, customer, decide_pure, location, product, supplier, team
 
 SKUS = ("A", "B", "Q")  # Q requires inspection
 LOCATIONS = ("L1", "L2")
@@ -33,6 +48,24 @@ small = st.decimals(min_value=Decimal("0.5"), max_value=Decimal(4), places=1)
 large = st.decimals(min_value=Decimal(1), max_value=Decimal(40), places=1)
 some = st.none() | small  # None: exactly what the line has left
 picks = st.integers(min_value=0, max_value=7)
+costs = st.none() | st.decimals(min_value=Decimal(0), max_value=Decimal(50), places=4)
+
+
+def recorded_values(event: Event) -> list[tuple[tuple[str, str], Decimal]]:
+    """The value each stock event recorded as moved, signed, per (sku, location)."""
+    if isinstance(event, StockTransferred):
+        assert event.value is not None
+        return [
+            ((event.sku, event.from_location), -event.value),
+            ((event.sku, event.to_location), event.value),
+        ]
+    if isinstance(event, StockReceived | StockAdjusted):
+        assert event.value is not None
+        return [((event.sku, event.location_id), event.value)]
+    if isinstance(event, StockIssued | LotRejected):
+        assert event.value is not None
+        return [((event.sku, event.location_id), -event.value)]
+    return []
 
 
 @dataclass
@@ -51,12 +84,13 @@ class StockLedger(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.state = WriteModel()
-        setup = [product("A"), product("B"), product("Q", inspected=True), customer(), team()]
+        setup = [product("A"), product("B"), product("Q", inspected=True), customer(), team(), supplier()]
         apply(self.state, [*setup, *(location(loc) for loc in LOCATIONS)])
         self.on_hand: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
         self.lots: dict[str, tuple[str, str, Decimal]] = {}
         self.lines: list[OpenLine] = []
         self.documents = 0
+        self.values: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
 
     def next_id(self, prefix: str) -> str:
         self.documents += 1
@@ -68,6 +102,9 @@ class StockLedger(RuleBasedStateMachine):
         except DomainError:
             return None
         apply(self.state, events)
+        for event in events:
+            for key, value in recorded_values(event):
+                self.values[key] += value
         return events
 
     def lines_with(self, what: str) -> list[OpenLine]:
@@ -83,12 +120,37 @@ class StockLedger(RuleBasedStateMachine):
         """Some stock to sell from the start, so orders get placed, shipped and returned."""
         for sku in ("A", "B"):
             for loc in LOCATIONS:
-                self.receive(sku, loc, qty, None)
+                self.receive(sku, loc, qty, None, Decimal("2.50"))
 
-    @rule(sku=skus, loc=places, qty=large, lot_id=st.sampled_from(LOT_IDS))
-    def receive(self, sku: str, loc: str, qty: Decimal, lot_id: str | None) -> None:
+    @rule(sku=skus, loc=places, qty=large, lot_id=st.sampled_from(LOT_IDS), unit_cost=costs)
+    def receive(
+        self, sku: str, loc: str, qty: Decimal, lot_id: str | None, unit_cost: Decimal | None
+    ) -> None:
         receipt_id = self.next_id("R")
-        if self.run(ReceiveStock(receipt_id=receipt_id, sku=sku, location_id=loc, qty=qty, lot_id=lot_id)):
+        command = ReceiveStock(
+            receipt_id=receipt_id, sku=sku, location_id=loc, qty=qty, lot_id=lot_id, unit_cost=unit_cost
+        )
+        self.received(sku, loc, qty, lot_id, receipt_id, command)
+
+    @rule(sku=skus, loc=places, qty=large, unit_cost=costs.filter(lambda c: c is not None))
+    def buy(self, sku: str, loc: str, qty: Decimal, unit_cost: Decimal) -> None:
+        """A purchase order for ``qty``, received in full against its line at the line's cost."""
+        po_id = self.next_id("PO")
+        line = PurchaseLine(line_no=1, sku=sku, qty=qty, unit_cost=unit_cost)
+        placed = PlacePurchaseOrder(
+            po_id=po_id, supplier_id="SUP-1", deliver_to=loc, currency="EUR", expected_at=T0, lines=(line,)
+        )
+        assert self.run(placed)
+        receipt_id = self.next_id("R")
+        command = ReceiveStock(
+            receipt_id=receipt_id, sku=sku, location_id=loc, qty=qty, po_id=po_id, po_line=1
+        )
+        self.received(sku, loc, qty, None, receipt_id, command)
+
+    def received(
+        self, sku: str, loc: str, qty: Decimal, lot_id: str | None, receipt_id: str, command: ReceiveStock
+    ) -> None:
+        if self.run(command):
             self.on_hand[sku, loc] += qty
             if sku == "Q":
                 lot = lot_id or receipt_id
@@ -203,6 +265,16 @@ class StockLedger(RuleBasedStateMachine):
     def on_hand_is_the_sum_of_movements(self) -> None:
         for key in set(self.on_hand) | set(self.state.stock):
             assert self.state.level(*key).on_hand == self.on_hand[key], key
+
+    @invariant()
+    def value_is_the_sum_of_the_recorded_amounts_never_negative_and_0_when_empty(self) -> None:
+        for key in set(self.values) | set(self.state.stock):
+            level = self.state.level(*key)
+            assert level.value == self.values[key], key
+            assert level.value >= 0, key
+            assert level.unit_cost >= 0, key
+            if level.on_hand == 0:
+                assert level.value == 0, key
 
     @invariant()
     def reserved_and_quarantined_are_accounted_for(self) -> None:

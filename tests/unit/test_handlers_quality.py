@@ -4,7 +4,7 @@ from handlers import AlreadyExists, LotMismatch, UnknownLocation, UnknownProduct
 from handlers.model import ZERO
 from schemas.inventory import LotRejected, LotReleased, ReceiveStock
 from schemas.quality import DefectCount, Disposition, InspectionRecorded, RecordInspection, Stage
-from tests.unit.handlers_support import D, given, level, location, product, supplier
+from tests.unit.handlers_support import UNVALUED, D, given, level, location, product, supplier
 
 QUARANTINED = (product(inspected=True), product("SKU-2"), location(), location("WH-B"), supplier())
 RECEIVE = ReceiveStock(receipt_id="R-1", sku="SKU-1", location_id="WH-A", qty=D(40), lot_id="L-1")
@@ -61,7 +61,9 @@ def test_rejecting_a_quarantined_lot_removes_it_from_stock() -> None:
         .when(command)
         .then(
             recorded(command),
-            LotRejected(lot_id="L-1", inspection_id="Q-1", sku="SKU-1", location_id="WH-A", qty=D(40)),
+            LotRejected(
+                lot_id="L-1", inspection_id="Q-1", sku="SKU-1", location_id="WH-A", qty=D(40), **UNVALUED
+            ),
         )
     )
     assert level(state) == (ZERO, ZERO, ZERO, ZERO)

@@ -68,6 +68,10 @@ API_COMMANDS = {
     "acknowledge-complaint",
     "resolve-complaint",
     "reopen-complaint",
+    # v1.1
+    "place-purchase-order",
+    "cancel-purchase-order",
+    "record-delivery",
 }
 
 
@@ -403,7 +407,9 @@ def test_every_api_command_is_registered_under_its_name_and_area() -> None:
     for name, cls in COMMANDS.items():
         assert cls.command_name == name
         assert cls.area in AREAS
-    assert len(AREAS) == 7
+    assert len(AREAS) == 8
+    assert COMMANDS["place-purchase-order"].area == COMMANDS["cancel-purchase-order"].area == "purchasing"
+    assert COMMANDS["record-delivery"].area == "sales"
 
 
 def test_unknown_command_is_a_key_error_with_a_plain_message() -> None:

@@ -140,6 +140,38 @@ SAMPLES: dict[str, tuple[dict[str, Any], str]] = {
     "ComplaintAcknowledged": ({"complaint_id": "C-9"}, "complaint:C-9"),
     "ComplaintResolved": ({"complaint_id": "C-9", "resolution": "Refunded shipping."}, "complaint:C-9"),
     "ComplaintReopened": ({"complaint_id": "C-9", "reason": "Refund never arrived."}, "complaint:C-9"),
+    "PurchaseOrderPlaced": (
+        {
+            "po_id": "PO-1",
+            "supplier_id": "SUP-1",
+            "deliver_to": "WH-A",
+            "currency": "EUR",
+            "expected_at": "2026-11-09T12:00:00Z",
+            "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "10", "unit_cost": "2.5", "amount": "25.00"}],
+            "total": "25.00",
+        },
+        "po:PO-1",
+    ),
+    "PurchaseOrderReceived": (
+        {
+            "po_id": "PO-1",
+            "po_line": 1,
+            "receipt_id": "R-1",
+            "supplier_id": "SUP-1",
+            **_STOCK,
+            "unit_cost": "2.5",
+        },
+        "po:PO-1",
+    ),
+    "PurchaseOrderCancelled": (
+        {
+            "po_id": "PO-1",
+            "reason": "no longer needed",
+            "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "5"}],
+        },
+        "po:PO-1",
+    ),
+    "ShipmentDelivered": ({"order_id": "SO-1", "shipment_id": "SH-1", "carrier": "DHL"}, "order:SO-1"),
     "TokenIssued": ({"principal": "alice", "scopes": ["audit", "read"]}, "principal:alice"),
     "TokenRevoked": ({"principal": "alice"}, "principal:alice"),
 }

@@ -26,6 +26,7 @@ from schemas.inventory import StockReceived
 from schemas.sales import OrderPlaced
 from schemas.trusted import builder, replaced
 from tests.support.golden import golden_events
+from tests.support.purchasing import PURCHASING_HISTORY
 
 NOW = datetime(2026, 11, 20, 15, 30, 12, tzinfo=UTC)
 
@@ -33,13 +34,19 @@ NOW = datetime(2026, 11, 20, 15, 30, 12, tzinfo=UTC)
 @cache
 def stored() -> tuple[tuple[str, int, dict[str, Any]], ...]:
     """(type, schema_version, data as the log holds it) of two months of the demo company,
-    of the token events it never makes, and of the golden v1 events."""
+    a purchasing history (every purchasing event, whether the demo makes them or not), the
+    token events it never makes, and the golden v1 events."""
     state, found = WriteModel(), list[Event]()
     for name, body in generate(NOW, 7, 60):
         try:
             events = decide(state, parse_command(name, body))
         except DomainError:
             continue
+        for event in events:
+            evolve(state, event)
+        found += events
+    for name, body in PURCHASING_HISTORY:
+        events = decide(state, parse_command(name, body))
         for event in events:
             evolve(state, event)
         found += events
@@ -136,7 +143,7 @@ def test_data_that_breaks_a_rule_but_not_the_shape_is_trusted() -> None:
 
 def test_a_model_whose_fields_cannot_be_built_is_refused_when_the_builder_is_made() -> None:
     class Odd(BaseModel):
-        when: datetime
+        counts: dict[str, int]
 
     with pytest.raises(TypeError, match="no trusted conversion"):
         builder(Odd)
