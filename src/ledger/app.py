@@ -25,6 +25,7 @@ from ledger.http import (
     parked,
     read_audit,
     read_inventory,
+    read_purchasing,
     read_quality,
     read_sales,
     read_service,
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> web.Application:
     read_sales.add_routes(app)
     read_quality.add_routes(app)
     read_service.add_routes(app)
+    read_purchasing.add_routes(app)
     read_audit.add_routes(app)
     rebuild.add_routes(app)
     parked.add_routes(app)
