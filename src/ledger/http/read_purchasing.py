@@ -23,7 +23,8 @@ from ledger.http.reads import page, reading
 from projections import purchasing
 
 _ID: Final = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
-_TIME: Final = {"type": "string", "description": "an RFC 3339 time, or a date (its start in LEDGER_TIMEZONE)"}
+# As the v1 routes say it; a date (its start in LEDGER_TIMEZONE) is taken too.
+_TIME: Final = {"type": "string", "format": "date-time"}
 _PAGING: Final = (
     param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
     param("cursor", {"type": "string"}, "where the previous page ended"),
