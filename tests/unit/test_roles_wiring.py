@@ -70,7 +70,7 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "--projection",
         "quality",
         "--projection",
-        "audit",
+        "purchasing",
     ]
 
 
