@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from ledger.log import Position
-from tests.support.purchasing_story import OVER_RECEIPT, STORY
+from tests.support.purchasing_story import OVER_RECEIPT, SETUP, STORY
 
-from .conftest import Api
+from .conftest import Api, AppFactory
 from .logs import appends_nothing
 
 PROBLEM = "application/problem+json"
@@ -364,3 +364,35 @@ async def test_an_online_rebuild_gives_the_same_answers(story: tuple[Api, str]) 
         await _scores(api, position, as_of=MID_MARCH, **MONTH),
     )
     assert after == before
+
+
+async def test_window_dates_are_days_in_the_ledger_time_zone(make_api: AppFactory) -> None:
+    api = await make_api(timezone="America/New_York")
+    due = {"PO-NY1": "2026-03-01T23:30:00-05:00", "PO-NY2": "2026-03-02T00:30:00-05:00"}  # 04:30Z, 05:30Z
+    commands = [
+        *SETUP,
+        *(
+            (
+                "place-purchase-order",
+                {"po_id": po_id, "supplier_id": "SUP-A", "deliver_to": "WH-A", "currency": "USD",
+                 "expected_at": expected_at, "occurred_at": "2026-02-20T12:00:00Z",
+                 "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "1", "unit_cost": "1"}]},
+            )
+            for po_id, expected_at in due.items()
+        ),
+    ]  # fmt: skip
+    status, body = await api.batch([{"name": name, "body": b} for name, b in commands])
+    assert status == 207, body
+    assert [r["status"] for r in body["results"]] == [201] * len(commands), body
+    position = _reached(*(r["body"] for r in body["results"]))
+    # Both open and past due on 3 March: from 2 March (New York) takes PO-NY2 alone, to 2 March PO-NY1.
+    late = _score(1, ("0.00", "0.00", "0.00"), None)
+    judged = {"as_of": "2026-03-03"}
+    assert await _scores(api, position, **judged, **{"from": "2026-03-02"}) == {"SUP-A": late}
+    assert await _scores(api, position, **judged, to="2026-03-02") == {"SUP-A": late}
+    assert await _scores(api, position, **judged, **{"from": "2026-03-01"}) == {
+        "SUP-A": _score(2, ("0.00", "0.00", "0.00"), None)
+    }
+    # as_of a date is its start in New York too: 2 March 00:00-05:00 is after PO-NY1's due time only.
+    orders = await _orders(api, position, as_of="2026-03-02")
+    assert [(po["po_id"], po["overdue"]) for po in orders] == [("PO-NY1", True), ("PO-NY2", False)]
