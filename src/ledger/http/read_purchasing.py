@@ -13,7 +13,7 @@ LEDGER_TIMEZONE); ``to`` must come after ``from``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from aiohttp import web
 
@@ -133,7 +133,7 @@ async def supplier_scorecard(request: web.Request) -> web.Response:
             raise invalid("to", "must be after from")
         window = purchasing.Window(start=start, end=end, as_of=_as_of(query))
         after, limit = _after(query), query.limit()
-        items: list[dict[str, Any]] = await purchasing.scorecard(
+        items = await purchasing.scorecard(
             scope.conn, scope.schema, window, after=after, limit=limit + 1
         )
         return SCORECARD.answer(scope, page(items, limit, ["supplier_id"]))
