@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ledger.store import Projection
-from projections import audit, inventory, quality, sales, service
+from projections import audit, inventory, purchasing, quality, sales, service
 
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
     sales.PROJECTION,
     quality.PROJECTION,
     service.PROJECTION,
+    purchasing.PROJECTION,
     audit.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""

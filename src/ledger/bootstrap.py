@@ -32,6 +32,7 @@ from ledger.http import (
     parked,
     read_audit,
     read_inventory,
+    read_purchasing,
     read_quality,
     read_sales,
     read_service,
@@ -305,6 +306,7 @@ def add_read_routes(app: web.Application) -> None:
     for module in (
         read_inventory,
         read_valuation,
+        read_purchasing,
         read_sales,
         read_quality,
         read_service,

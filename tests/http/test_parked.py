@@ -77,7 +77,7 @@ async def applied_everything(api: Api) -> Position:
     """The read models show everything the app's writer wrote: answers that position."""
     app = api.client.app
     at = app[WRITER].position
-    for name in ("inventory", "sales", "quality", "service", "audit"):
+    for name in ("inventory", "sales", "quality", "service", "purchasing", "audit"):
         assert await app[READ_MODELS].wait_for(name, at, 30), name
     return at
 

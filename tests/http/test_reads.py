@@ -84,7 +84,7 @@ async def test_operational_routes_report_projectors_metrics_and_readiness(api: A
     assert (await ready.json())["writer"] == "active"
     response = await api.client.get("/v1/projections", headers=api.headers())
     items = {item["name"]: item for item in (await response.json())["items"]}
-    assert {"inventory", "sales", "quality", "service", "audit"} <= set(items)
+    assert {"inventory", "sales", "quality", "service", "purchasing", "audit"} <= set(items)
     assert items["audit"]["parked"] == 0
     metrics = await api.client.get("/metrics")
     text = await metrics.text()

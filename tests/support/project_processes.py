@@ -22,7 +22,7 @@ import asyncpg
 from ledger.config import Settings
 from ledger.projector import bookkeeping
 
-NAMES = ("inventory", "sales", "quality", "service", "audit")
+NAMES = ("inventory", "sales", "quality", "service", "purchasing", "audit")
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:

@@ -7,11 +7,14 @@ import subprocess
 import sys
 
 import pytest
+from aiohttp import web
 
 import projections
 from ledger import bootstrap
+from ledger.app import create_app
 from ledger.cli import _parser
 from ledger.config import Settings
+from ledger.http.role import create_api_app
 from ledger.supervisor import Shape
 
 
@@ -70,7 +73,7 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "--projection",
         "quality",
         "--projection",
-        "audit",
+        "purchasing",
     ]
 
 
@@ -85,3 +88,20 @@ def test_importing_the_engine_patches_no_library() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after = done.stdout.split()
     assert before == after == "0.02"
+
+
+def test_ledger_api_serves_every_read_route_the_one_process_app_serves() -> None:
+    def reads(app: web.Application) -> set[str]:
+        return {
+            route.resource.canonical
+            for route in app.router.routes()
+            if route.method == "GET"
+            and route.resource is not None
+            and route.resource.canonical.startswith("/v1/")
+        }
+
+    settings = Settings()
+    one_process, api = reads(create_app(settings)), reads(create_api_app(settings))
+    assert "/v1/purchasing/orders" in one_process
+    assert "/v1/inventory/valuation" in one_process
+    assert api == one_process

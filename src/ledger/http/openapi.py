@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
-from ledger.http import described, parked, read_valuation, rebuild
+from ledger.http import described, parked, read_purchasing, read_valuation, rebuild
 from ledger.http.described import ReadRoute
 from schemas import COMMANDS
 
@@ -490,7 +490,11 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
-DESCRIBED: tuple[ReadRoute, ...] = (read_valuation.VALUATION, read_valuation.SUGGESTIONS)
+DESCRIBED: tuple[ReadRoute, ...] = (
+    read_valuation.VALUATION,
+    read_valuation.SUGGESTIONS,
+    *read_purchasing.ROUTES,
+)
 """Every read route described by its answer model, in the order the document lists them."""
 
 
