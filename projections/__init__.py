@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ledger.store import Projection
-from projections import audit, inventory, quality, sales, service
+from projections import audit, fulfilment, inventory, quality, sales, service
 
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
     sales.PROJECTION,
+    fulfilment.PROJECTION,
     quality.PROJECTION,
     service.PROJECTION,
     audit.PROJECTION,

@@ -24,6 +24,7 @@ from ledger.http import (
     operations,
     parked,
     read_audit,
+    read_fulfilment,
     read_inventory,
     read_quality,
     read_sales,
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> web.Application:
     admin.add_routes(app)
     read_inventory.add_routes(app)
     read_sales.add_routes(app)
+    read_fulfilment.add_routes(app)
     read_quality.add_routes(app)
     read_service.add_routes(app)
     read_audit.add_routes(app)

@@ -31,6 +31,7 @@ from ledger.http import (
     operations,
     parked,
     read_audit,
+    read_fulfilment,
     read_inventory,
     read_quality,
     read_sales,
@@ -296,7 +297,16 @@ def read_side(app: web.Application) -> None:
     settings = app[SETTINGS]
     app.cleanup_ctx.append(provide(READ_MODELS, lambda app: read_models(settings, app[DSN], app[DB])))
     app.router.add_get("/v1/projections", operations.projections_status)
-    for module in (read_inventory, read_sales, read_quality, read_service, read_audit, rebuild, parked):
+    for module in (
+        read_inventory,
+        read_sales,
+        read_fulfilment,
+        read_quality,
+        read_service,
+        read_audit,
+        rebuild,
+        parked,
+    ):
         module.add_routes(app)
 
 

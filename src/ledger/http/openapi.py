@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
-from ledger.http import described, parked, rebuild
+from ledger.http import described, parked, read_fulfilment, rebuild
 from ledger.http.described import ReadRoute
 from schemas import COMMANDS
 
@@ -493,7 +493,7 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
-DESCRIBED: tuple[ReadRoute, ...] = ()
+DESCRIBED: tuple[ReadRoute, ...] = (read_fulfilment.ROUTE,)
 """Every read route described by its answer model, in the order the document lists them."""
 
 
