@@ -8,9 +8,11 @@ from projections import audit, fulfilment, inventory, quality, sales, service
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
     sales.PROJECTION,
-    fulfilment.PROJECTION,
     quality.PROJECTION,
     service.PROJECTION,
     audit.PROJECTION,
+    # Projections are dealt to projector processes in turn: sixth, with two processes it lands
+    # beside sales, whose order events it reads too, so one process decodes them for both.
+    fulfilment.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""
