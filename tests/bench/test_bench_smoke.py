@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import projections
 from bench.cli import FIGURES
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres, pytest.mark.slow]
@@ -49,10 +50,7 @@ def test_every_figure_is_measured_beside_its_limit(
         "writer.rss",
         "writer.takeover",
         "peer.stock",
-        *(
-            f"projector.{name}"
-            for name in ("inventory", "sales", "quality", "service", "purchasing", "audit")
-        ),
+        *(f"projector.{p.name}" for p in projections.ALL),
         *(f"http.command.p{q}" for q in ("50", "99", "99.9")),
         *(f"http.{what}.p{q}" for what in ("inventory", "attainment") for q in ("50", "99")),
         "http.scale_out.api1",

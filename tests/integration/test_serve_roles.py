@@ -158,9 +158,7 @@ async def test_serve_restarts_a_killed_api_worker_and_projector_and_stops_every_
         wrong = [d for d in after if d[3] != expected_status(d[2])]
         assert not wrong, wrong[:5]
         lost = [d for d in load.done if d[0] <= gone and d[3] != expected_status(d[2])]
-        print(
-            f"\nserve: {len(after)} requests after the kills all answered; {len(lost)} in flight failed"
-        )
+        print(f"\nserve: {len(after)} requests after the kills all answered; {len(lost)} in flight failed")
         died = {e["role"] for e in serve.logged("child_died")}
         assert died == {"api", "project"}, died
         text = await metrics_text(port)

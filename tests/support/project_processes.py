@@ -19,10 +19,11 @@ from pathlib import Path
 
 import asyncpg
 
+import projections
 from ledger.config import Settings
 from ledger.projector import bookkeeping
 
-NAMES = ("inventory", "sales", "quality", "service", "purchasing", "audit")
+NAMES = tuple(p.name for p in projections.ALL)
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:

@@ -74,6 +74,17 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "quality",
         "--projection",
         "purchasing",
+        "--projection",
+        "audit",
+    ]
+    assert commands[3][1] == [
+        "project",
+        "--projection",
+        "sales",
+        "--projection",
+        "service",
+        "--projection",
+        "fulfilment",
     ]
 
 

@@ -84,10 +84,38 @@ class LotBook:
     inspections: int = 0
 
 
+@dataclass(slots=True)
+class PurchaseLineBook:
+    line_no: int
+    sku: str
+    ordered: int
+    received: int = 0
+    cancelled: int = 0
+
+    @property
+    def open(self) -> int:
+        return self.ordered - self.received - self.cancelled
+
+
+@dataclass(slots=True)
+class PurchaseOrderBook:
+    po_id: str
+    supplier_id: str
+    deliver_to: str
+    expected_at: datetime
+    lines: list[PurchaseLineBook]
+    cancelled: bool = False
+
+    @property
+    def open_lines(self) -> list[PurchaseLineBook]:
+        return [line for line in self.lines if line.open > 0]
+
+
 @dataclass
 class Books:
     levels: dict[StockKey, Level] = field(default_factory=dict)
     inbound: dict[StockKey, int] = field(default_factory=dict)  # purchased, not yet received
+    purchase_orders: dict[str, PurchaseOrderBook] = field(default_factory=dict)
     lots: dict[str, LotBook] = field(default_factory=dict)
     usable_lots: dict[StockKey, list[str]] = field(default_factory=dict)  # newest last
     orders: dict[str, OrderBook] = field(default_factory=dict)
@@ -136,6 +164,25 @@ class Books:
 
     def issue(self, sku: str, location_id: str, qty: int) -> None:
         self.level(sku, location_id).on_hand -= qty
+
+    # -- purchase orders ----------------------------------------------------------------------
+
+    def order_stock(self, po: PurchaseOrderBook) -> None:
+        self.purchase_orders[po.po_id] = po
+        for line in po.lines:
+            key = (line.sku, po.deliver_to)
+            self.inbound[key] = self.inbound.get(key, 0) + line.ordered
+
+    def receive_against(self, line: PurchaseLineBook, lot: LotBook) -> None:
+        line.received += lot.qty
+        self.receive(lot)
+
+    def cancel_purchase(self, po: PurchaseOrderBook) -> None:
+        po.cancelled = True
+        for line in po.open_lines:
+            key = (line.sku, po.deliver_to)
+            self.inbound[key] = max(0, self.inbound.get(key, 0) - line.open)
+            line.cancelled += line.open
 
     # -- orders -------------------------------------------------------------------------------
 

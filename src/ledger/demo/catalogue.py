@@ -33,14 +33,16 @@ class SupplierSpec:
     supplier_id: str
     name: str
     defect_rate: float  # share of defective units in a normal incoming sample
-    lead_days: tuple[int, int]  # business days from purchase to receipt
+    lead_days: tuple[int, int]  # business days from purchase to the date a PO expects it
+    late_share: float  # share of purchase orders that arrive after their expected date
+    partial_share: float  # share of PO lines delivered short, the balance following later (or never)
 
 
 SUPPLIERS: Final = (
-    SupplierSpec("SUP-NORDIC", "Nordic Tool Works AB", 0.008, (3, 6)),
-    SupplierSpec("SUP-KEYSTONE", "Keystone Fasteners Ltd", 0.010, (2, 4)),
-    SupplierSpec("SUP-VOLTA", "Volta Electric Supply GmbH", 0.012, (2, 5)),
-    SupplierSpec("SUP-EASTBAY", "Eastbay Trading Co.", 0.028, (4, 7)),
+    SupplierSpec("SUP-NORDIC", "Nordic Tool Works AB", 0.008, (3, 6), 0.08, 0.06),
+    SupplierSpec("SUP-KEYSTONE", "Keystone Fasteners Ltd", 0.010, (2, 4), 0.06, 0.05),
+    SupplierSpec("SUP-VOLTA", "Volta Electric Supply GmbH", 0.012, (2, 5), 0.09, 0.07),
+    SupplierSpec("SUP-EASTBAY", "Eastbay Trading Co.", 0.028, (4, 7), 0.3, 0.16),
 )
 UNRELIABLE_SUPPLIER: Final = "SUP-EASTBAY"  # goes through a bad spell in every history
 

@@ -17,7 +17,7 @@ from functools import partial
 from random import Random
 from typing import Any, NamedTuple
 
-from ledger.demo import quality, sales, service, supply
+from ledger.demo import purchasing, quality, sales, service, supply
 from ledger.demo.company import build_company
 from ledger.demo.demand import CHANNELS, GROWTH, policies
 from ledger.demo.planning import sales_targets
@@ -85,7 +85,7 @@ def _plan_day(sim: Sim, when: datetime, *, day: date, progress: float) -> None:
     timeline, rng = sim.timeline, sim.rng
     business = is_business_day(day)
     if business:
-        _routine(sim, timeline.at(day, 7.0), partial(supply.review_purchasing, sim))
+        _routine(sim, timeline.at(day, 7.0), partial(purchasing.review, sim))
     if day.weekday() < 6:
         store_products = [p for p in sim.company.products.values() if p.in_store]
         for minute, product in enumerate(store_products):

@@ -4,8 +4,9 @@ An order is placed only for what is available where it will be fulfilled: the st
 from its own shelves; web and field orders go to the customer's nearest warehouse, or to
 another one that has every line, or else are cut down to what the best one has. Store
 sales are handed over at the counter; web orders ship the same afternoon or within three
-business days, field orders within one to three, some of them in two parts. A few orders
-are cancelled before they ship, and some shipped goods come back, resaleable or damaged.
+business days, field orders within one to three, some of them in two parts, each shipment
+delivered by a carrier against the order's promise (``carriers``). A few orders are
+cancelled before they ship, and some shipped goods come back, resaleable or damaged.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import Any
 
-from ledger.demo import service
+from ledger.demo import carriers, service
 from ledger.demo.books import LineBook, OrderBook
 from ledger.demo.catalogue import BACKORDER_CANCEL_REASON, CANCEL_REASONS
 from ledger.demo.company import Customer, Product
@@ -116,6 +117,9 @@ def _place(
         body["rep_id"] = sim.rng.choice(team.reps)
     if campaign_id is not None:
         body["campaign_id"] = campaign_id
+    promised = carriers.promise(sim, channel, when)
+    if promised is not None:
+        body["promised_at"] = promised.isoformat().replace("+00:00", "Z")
     at = sim.emit(when, "place-order", body)
     books = [
         LineBook(n, p.sku, qty, _amount(qty, p.price, discount)) for n, (p, qty) in enumerate(lines, start=1)
@@ -175,13 +179,15 @@ def ship(sim: Sim, when: datetime, *, order_id: str, split: bool) -> None:
     if order.cancelled or not order.open_lines:
         return
     shipping = _first_part(order) if split else {line.line_no: line.unshipped for line in order.open_lines}
+    shipment_id = f"{order_id}-S{order.shipments + 1}"
     body = {
         "order_id": order_id,
-        "shipment_id": f"{order_id}-S{order.shipments + 1}",
+        "shipment_id": shipment_id,
         "lines": [{"line_no": n, "qty": str(qty)} for n, qty in shipping.items()],
     }
     at = sim.emit(when, "ship-order", body)
     sim.books.ship(order, shipping)
+    delivered = carriers.send(sim, at, channel=order.channel, order_id=order_id, shipment_id=shipment_id)
     if order.open_lines:
         later = sim.timeline.business_slot(sim.rng, at, sim.rng.randint(1, 3), 9.0, 16.0)
         if sim.chance(0.25):
@@ -189,7 +195,7 @@ def ship(sim: Sim, when: datetime, *, order_id: str, split: bool) -> None:
         else:
             sim.schedule(later, partial(ship, sim, order_id=order_id, split=False))
         return
-    _after_delivery(sim, at, order)
+    _after_delivery(sim, delivered or at, order)
 
 
 def _after_delivery(sim: Sim, shipped: datetime, order: OrderBook) -> None:

@@ -1,9 +1,6 @@
-"""Stock coming in and moving: opening stock, purchasing, receipts, incoming inspection,
-restocking the store, and the weekly cycle count.
+"""Stock coming in and moving: opening stock, receipts, incoming inspection, restocking the
+store, and the weekly cycle count (what is bought and when it comes: ``purchasing``).
 
-Purchasing reviews every product at every warehouse each business morning: when what is
-available, in quarantine and on its way no longer covers the reorder point, it buys the
-reorder quantity from one of the product's suppliers, received some business days later.
 Receipts of regulated products wait in quarantine until an incoming inspection accepts
 (releases) or rejects the lot; a lot sent back for rework is inspected again a day or two on.
 """
@@ -12,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from ledger.demo import inspection
-from ledger.demo.books import LotBook
+from ledger.demo.books import LotBook, PurchaseLineBook, PurchaseOrderBook
 from ledger.demo.catalogue import COUNT_REASON, FOUND_REASON, SHRINK_REASONS
-from ledger.demo.company import Product
 from ledger.demo.simulation import Sim
 
 OPENING_INSPECTION_MINUTES = (20.0, 80.0)
@@ -37,31 +34,18 @@ def open_stock(sim: Sim) -> None:
         sim.schedule(fill_at + timedelta(minutes=index), partial(restock_store, sim, sku=product.sku))
 
 
-def review_purchasing(sim: Sim, when: datetime) -> None:
-    for location_id in sim.company.warehouse_ids:
-        for product in sim.company.products.values():
-            _reorder(sim, when, product, location_id)
-
-
-def _reorder(sim: Sim, when: datetime, product: Product, location_id: str) -> None:
-    key = (product.sku, location_id)
-    policy, level = sim.policies[key], sim.books.level(*key)
-    position = level.available + level.quarantined + sim.books.inbound.get(key, 0)
-    if position > policy.reorder_point:
-        return
-    qty = policy.reorder_qty
-    while position + qty <= policy.reorder_point:
-        qty += policy.reorder_qty
-    suppliers, shares = zip(*product.suppliers, strict=True)
-    supplier_id = sim.rng.choices(suppliers, shares)[0]
-    lead = sim.rng.randint(*sim.company.suppliers[supplier_id].lead_days)
-    arrival = sim.timeline.business_slot(sim.rng, when, lead, 8.0, 15.0)
-    sim.books.inbound[key] = sim.books.inbound.get(key, 0) + qty
-    action = partial(receive, sim, sku=product.sku, location_id=location_id, qty=qty, supplier_id=supplier_id)
-    sim.schedule(arrival, action)
-
-
-def receive(sim: Sim, when: datetime, *, sku: str, location_id: str, qty: int, supplier_id: str) -> None:
+def receive(
+    sim: Sim,
+    when: datetime,
+    *,
+    sku: str,
+    location_id: str,
+    qty: int,
+    supplier_id: str,
+    against: tuple[PurchaseOrderBook, PurchaseLineBook] | None = None,
+) -> None:
+    """A lot received: against a PO line at the line's cost, or (the opening balances) at the
+    catalogue cost without one."""
     product = sim.company.products[sku]
     lot = LotBook(
         lot_id=sim.books.next_id("L"),
@@ -72,17 +56,23 @@ def receive(sim: Sim, when: datetime, *, sku: str, location_id: str, qty: int, s
         quarantined=product.requires_inspection,
         received_at=when,
     )
-    body = {
+    body: dict[str, Any] = {
         "receipt_id": sim.books.next_id("GRN"),
         "sku": sku,
         "location_id": location_id,
         "qty": str(qty),
         "lot_id": lot.lot_id,
         "supplier_id": supplier_id,
-        "unit_cost": str(product.cost),
     }
-    at = sim.emit(when, "receive-stock", body)
-    sim.books.receive(lot)
+    if against is None:
+        body["unit_cost"] = str(product.cost)
+        at = sim.emit(when, "receive-stock", body)
+        sim.books.receive(lot)
+    else:
+        po, line = against
+        body |= {"po_id": po.po_id, "po_line": line.line_no}
+        at = sim.emit(when, "receive-stock", body)
+        sim.books.receive_against(line, lot)
     if not lot.quarantined:
         return
     timeline = sim.timeline

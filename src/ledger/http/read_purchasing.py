@@ -133,9 +133,7 @@ async def supplier_scorecard(request: web.Request) -> web.Response:
             raise invalid("to", "must be after from")
         window = purchasing.Window(start=start, end=end, as_of=_as_of(query))
         after, limit = _after(query), query.limit()
-        items = await purchasing.scorecard(
-            scope.conn, scope.schema, window, after=after, limit=limit + 1
-        )
+        items = await purchasing.scorecard(scope.conn, scope.schema, window, after=after, limit=limit + 1)
         return SCORECARD.answer(scope, page(items, limit, ["supplier_id"]))
 
 
