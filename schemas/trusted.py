@@ -12,7 +12,7 @@ validates instead, so a fault still reads as the same ValidationError it always 
 
 import types
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
@@ -91,6 +91,12 @@ def _timestamp(value: object) -> datetime:
     return parsed
 
 
+def _date(value: object) -> date:
+    if type(value) is not str:
+        raise Untrusted(f"a stored date is a string, not {type(value).__name__}")
+    return date.fromisoformat(value)
+
+
 def _optional(inner: Convert) -> Convert:
     return lambda value: None if value is None else inner(value)
 
@@ -122,6 +128,8 @@ def _converter(annotation: Any, owner: type[BaseModel]) -> Convert | None:
         return _decimal
     if annotation in (AwareDatetime, datetime):
         return _timestamp
+    if annotation is date:
+        return _date
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return builder(annotation)
     raise TypeError(f"{owner.__name__}: no trusted conversion for {annotation!r}")
