@@ -378,6 +378,11 @@ def test_an_order_naming_a_closed_lead_is_refused(closing: LeadLost | LeadWon) -
     funnel(captured(), closing).when(by_lead()).raises(InvalidTransition, lead_id="LD-1")
 
 
+def test_the_lead_is_checked_with_the_orders_other_references_before_its_stock() -> None:
+    funnel().when(by_lead("LD-X", qty=11)).raises(UnknownLead, lead_id="LD-X")
+    funnel(captured()).when(by_lead(customer_id="CUS-2", qty=11)).raises(CustomerMismatch, lead_id="LD-1")
+
+
 def test_a_lead_is_won_by_one_order_only() -> None:
     second = by_lead().model_copy(update={"order_id": "SO-2"})
     funnel(captured()).when(by_lead(), second).raises(InvalidTransition, lead_id="LD-1")
