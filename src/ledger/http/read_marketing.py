@@ -19,7 +19,7 @@ from typing import Final
 
 from aiohttp import web
 
-from ledger.http.described import Answer, Money2, Pct2, ReadRoute, param
+from ledger.http.described import Answer, Money2, Pct2, Ratio2, ReadRoute, param
 from ledger.http.query import Query, identifier, invalid
 from ledger.http.reads import page, reading
 from projections import marketing
@@ -48,7 +48,7 @@ class CampaignItem(Answer):
     orders: int
     revenue: Money2
     cost_per_lead: Money2 | None
-    roas: Money2 | None
+    roas: Ratio2 | None
     budget_used_pct: Pct2 | None
 
 
