@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger.store import Projection
-from projections import audit, fulfilment, inventory, purchasing, quality, sales, service
+from projections import audit, fulfilment, inventory, marketing, purchasing, quality, sales, service
 
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
@@ -15,5 +15,7 @@ ALL: tuple[Projection, ...] = (
     # lands beside sales, whose order events it reads too, so one process decodes them for both.
     fulfilment.PROJECTION,
     audit.PROJECTION,
+    # Last, so that with two processes it too lands beside sales, whose order events it reads.
+    marketing.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""
