@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger.store import Projection
-from projections import audit, fulfilment, inventory, purchasing, quality, sales, service
+from projections import audit, customers, fulfilment, inventory, purchasing, quality, sales, service
 
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
@@ -14,6 +14,7 @@ ALL: tuple[Projection, ...] = (
     # Projections are dealt to projector processes in turn: with two processes fulfilment
     # lands beside sales, whose order events it reads too, so one process decodes them for both.
     fulfilment.PROJECTION,
+    customers.PROJECTION,
     audit.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""
