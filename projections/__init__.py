@@ -12,9 +12,10 @@ ALL: tuple[Projection, ...] = (
     service.PROJECTION,
     purchasing.PROJECTION,
     # Projections are dealt to projector processes in turn: with two processes fulfilment
-    # lands beside sales, whose order events it reads too, so one process decodes them for both.
+    # lands beside sales, whose order events it reads too, so one process decodes them for both;
+    # customers, which reads orders and complaints, joins them there beside service.
     fulfilment.PROJECTION,
-    customers.PROJECTION,
     audit.PROJECTION,
+    customers.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""
