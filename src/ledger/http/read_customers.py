@@ -24,12 +24,13 @@ from ledger.http.problems import Problem
 from ledger.http.query import ID, Query, invalid
 from ledger.http.reads import reading
 from projections import customers, sales
+from schemas.planning import PERIOD_PATTERN
 from schemas.types import EARLIEST_TIME, LATEST_TIME
 
 _ID: Final = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
 # As the v1 routes say it; a date (its start in LEDGER_TIMEZONE) is taken too.
 _TIME: Final = {"type": "string", "format": "date-time"}
-_PERIOD: Final = {"type": "string", "pattern": r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"}
+_PERIOD: Final = {"type": "string", "pattern": PERIOD_PATTERN}
 _PERIOD_HINT: Final = "a month (2026-11), a quarter (2026-Q4) or a year (2026)"
 
 
