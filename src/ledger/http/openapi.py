@@ -15,6 +15,7 @@ from ledger import __version__
 from ledger.http import (
     described,
     parked,
+    read_customers,
     read_fulfilment,
     read_marketing,
     read_purchasing,
@@ -504,6 +505,7 @@ DESCRIBED: tuple[ReadRoute, ...] = (
     *read_purchasing.ROUTES,
     read_fulfilment.ROUTE,
     *read_marketing.ROUTES,
+    *read_customers.ROUTES,
 )
 """Every read route described by its answer model, in the order the document lists them."""
 
