@@ -164,9 +164,10 @@ def _schedule(sim: Sim, campaign: CampaignBook) -> None:
         day -= timedelta(days=1)
         while not is_business_day(day):
             day -= timedelta(days=1)
-    at = max(timeline.at(day, 11.0), timeline.start + timedelta(hours=1))
+    at = timeline.at(day, 11.0)
     if campaign.starts_on > timeline.local_date(timeline.end):
         at = min(at, timeline.end - timedelta(days=2))  # next season's: launched, nothing spent yet
+    at = max(at, timeline.start + timedelta(hours=1))
     sim.schedule(at, partial(launch, sim, campaign=campaign))
     for when, spend_id, amount, note in _spending(sim, campaign):
         if when >= sim.open_at:
