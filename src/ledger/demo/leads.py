@@ -38,11 +38,12 @@ class Source:
 
 
 ORGANIC: Final = {
-    "online": Source(0.35, 0.35, 0.4, 0.4),  # the web shop's contact form
-    "distributor": Source(0.15, 0.6, 0.7, 0.65),  # referrals by trade customers
-    "direct": Source(0.3, 0.2, 0.45, 0.5),  # phone enquiries to the field reps
+    "online": Source(0.35, 0.35, 0.35, 0.6),  # the web shop's contact form
+    "distributor": Source(0.15, 0.6, 0.65, 0.75),  # referrals by trade customers
+    "direct": Source(0.3, 0.2, 0.4, 0.6),  # phone enquiries to the field reps
 }
 HOURS: Final = {"online": (7.0, 22.0), "distributor": (8.0, 17.0), "direct": (8.5, 17.0)}
+WIN_BACK: Final = 0.25  # of the newsletter's leads from customers, those from lapsed ones
 STRAIGHT: Final = 0.15  # of known customers' leads, those that order before anyone qualifies them
 SILENT: Final = 0.3  # of unqualified leads, those lost only after weeks without an answer
 NEW_SEGMENTS: Final = {
@@ -111,11 +112,13 @@ def capture(sim: Sim, when: datetime, *, channel: str, campaign: CampaignBook | 
 
 
 def _known_customer(sim: Sim, channel: str, campaign: CampaignBook | None) -> Customer:
-    """A customer on the books: the newsletter reaches lapsed ones too, the trade channels trade ones."""
-    pool = [c for c in sim.books.customers.values() if c.customer_id != WALK_IN]
-    if campaign is not None and campaign.medium == "email" and sim.books.lapsed and sim.chance(0.5):
-        lapsed = set(sim.books.lapsed)
-        return sim.rng.choice([c for c in pool if c.customer_id in lapsed])
+    """A customer buying now (the newsletter reaches lapsed ones too); off the web, a trade one."""
+    lapsed = sim.books.lapsed
+    if campaign is not None and campaign.medium == "email" and lapsed and sim.chance(WIN_BACK):
+        return sim.books.customers[sim.rng.choice(sorted(lapsed))]
+    pool = [
+        c for c in sim.books.customers.values() if c.customer_id != WALK_IN and c.customer_id not in lapsed
+    ]
     if channel != "online":
         pool = [c for c in pool if c.segment in TRADE]
     return sim.rng.choice(pool)

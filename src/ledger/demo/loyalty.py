@@ -18,7 +18,7 @@ from ledger.demo.company import WALK_IN, Customer
 from ledger.demo.simulation import Sim
 
 LAPSE_PER_WEEK: Final = 0.003
-LAPSE_AT_QUARTER_END: Final = 0.03  # a week in the last three of a quarter, when projects and budgets end
+LAPSE_AT_QUARTER_END: Final = 0.04  # a week in the last three of a quarter, when projects and budgets end
 AWAY_WEEKS: Final = (10, 30)
 
 

@@ -54,12 +54,12 @@ ORDERS: Final = {
 }
 # leads a day, their channel, the share from customers on the books, qualified, won when qualified
 LEADS: Final = {
-    "search": (0.8, "online", 0.3, 0.55, 0.5),
-    "social": (1.2, "online", 0.2, 0.35, 0.35),
-    "email": (0.7, "online", 1.0, 0.6, 0.6),
-    "print": (0.35, "distributor", 0.5, 0.6, 0.6),
-    "event": (8.0, "direct", 0.3, 0.55, 0.6),
-    "display": (0.5, "online", 0.2, 0.4, 0.4),
+    "search": (0.8, "online", 0.3, 0.5, 0.65),
+    "social": (1.2, "online", 0.2, 0.3, 0.55),
+    "email": (0.7, "online", 1.0, 0.6, 0.75),
+    "print": (0.35, "distributor", 0.5, 0.6, 0.7),
+    "event": (8.0, "direct", 0.3, 0.45, 0.6),
+    "display": (0.5, "online", 0.2, 0.35, 0.55),
 }
 SEASONS: Final = ("Winter", "Spring", "Summer", "Autumn")
 
