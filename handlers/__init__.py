@@ -14,7 +14,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from handlers import access, catalog, inventory, planning, purchasing, quality, sales, service
+from handlers import (
+    access,
+    catalog,
+    customers,
+    inventory,
+    marketing,
+    planning,
+    purchasing,
+    quality,
+    sales,
+    service,
+)
 from handlers.errors import (
     AlreadyExists,
     DomainError,
@@ -36,7 +47,18 @@ from handlers.errors import (
 from handlers.model import Decider, Evolver, WriteModel
 from schemas.base import Command, Event
 
-_AREAS: Final = (catalog, inventory, sales, planning, quality, service, access, purchasing)
+_AREAS: Final = (
+    catalog,
+    inventory,
+    sales,
+    planning,
+    quality,
+    service,
+    access,
+    purchasing,
+    marketing,
+    customers,
+)
 
 DECIDERS: Final[Mapping[type[Command], Decider]] = MappingProxyType(
     {cls: fn for area in _AREAS for cls, fn in area.DECIDERS.items()}

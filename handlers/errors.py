@@ -121,3 +121,32 @@ class OverReceipt(DomainError):
 class UnknownShipment(DomainError):
     code = "unknown-shipment"
     title = "Unknown shipment"
+
+
+class UnknownCampaign(DomainError):
+    code = "unknown-campaign"
+    title = "Unknown campaign"
+
+
+class UnknownLead(DomainError):
+    code = "unknown-lead"
+    title = "Unknown lead"
+
+
+class CampaignMismatch(DomainError):
+    """An order names a lead of one campaign and a campaign_id of another."""
+
+    code = "campaign-mismatch"
+    title = "Not the lead's campaign"
+
+
+class CustomerMismatch(DomainError):
+    """An order or a follow-up names a lead, order or complaint of another customer."""
+
+    code = "customer-mismatch"
+    title = "Not that customer's"
+
+
+class UnknownObjective(DomainError):
+    code = "unknown-objective"
+    title = "Unknown objective"

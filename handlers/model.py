@@ -135,6 +135,7 @@ class Order:
     fulfil_from: str
     lines: tuple[Line, ...]
     cancelled: bool = False
+    customer_id: str = ""
 
     def by_line_no(self) -> dict[int, Line]:
         return {line.line_no: line for line in self.lines}
@@ -180,6 +181,24 @@ class PurchaseOrder:
         return replace(self, lines=lines)
 
 
+class LeadStatus(Enum):
+    CAPTURED = "captured"
+    QUALIFIED = "qualified"
+    WON = "won"
+    LOST = "lost"
+
+    @property
+    def open(self) -> bool:
+        return self in (LeadStatus.CAPTURED, LeadStatus.QUALIFIED)
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    status: LeadStatus
+    campaign_id: str | None
+    customer_id: str | None
+
+
 class ComplaintStatus(Enum):
     OPEN = "open"
     """Filed or reopened, and not acknowledged since."""
@@ -206,6 +225,12 @@ _TABLES: Final = {
     "complaints": Table,
     "purchase_orders": Table,
     "deliveries": IdSet,
+    "campaigns": IdSet,
+    "campaign_spends": IdSet,
+    "leads": Table,
+    "follow_ups": IdSet,
+    "complaint_customers": Table,
+    "objectives": Table,
 }
 
 
@@ -238,6 +263,13 @@ class WriteModel:
     complaints: Table[str, ComplaintStatus]
     purchase_orders: Table[str, PurchaseOrder]
     deliveries: IdSet[tuple[str, str]]
+    campaigns: IdSet[str]
+    campaign_spends: IdSet[tuple[str, str]]
+    leads: Table[str, Lead]
+    follow_ups: IdSet[str]
+    complaint_customers: Table[str, str]
+    objectives: Table[str, bool]
+    """An objective's id, and whether it is retired."""
 
     def __init__(self) -> None:
         self.journal = Journal()

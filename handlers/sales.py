@@ -8,6 +8,7 @@ and a return receives ``{return_id}-{line_no}``. Money follows ``handlers.pricin
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -31,6 +32,7 @@ from handlers.errors import (
     UnknownLine,
     UnknownShipment,
 )
+from handlers.marketing import lead_won
 from handlers.model import ZERO, Decider, Evolver, Line, Order, WriteModel
 from handlers.valuation import Valuer
 from schemas.base import Command, Event
@@ -84,6 +86,7 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
     require_team(state, command.team_id)
     require_location(state, command.fulfil_from)
     require_known_skus(state, [(line.line_no, line.sku) for line in command.lines])
+    campaign_id, won = lead_won(state, command)  # the lead is a reference: checked before the stock
     amounts, total = _line_amounts(command)
     _require_reservable(state, command)
     placed = OrderPlaced(
@@ -92,10 +95,11 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
         channel=command.channel,
         team_id=command.team_id,
         rep_id=command.rep_id,
-        campaign_id=command.campaign_id,
+        campaign_id=campaign_id,
         currency=command.currency,
         fulfil_from=command.fulfil_from,
         promised_at=command.promised_at,
+        lead_id=command.lead_id,
         lines=tuple(
             OrderLine(
                 line_no=line.line_no,
@@ -119,7 +123,7 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
         )
         for line in command.lines
     ]
-    return [placed, *reservations]
+    return [placed, *reservations] if won is None else [placed, *reservations, won]
 
 
 def _lines_of(order: Order, order_id: str, line_nos: Sequence[int]) -> dict[int, Line]:
@@ -296,7 +300,9 @@ def order_placed(state: WriteModel, event: OrderPlaced) -> None:
         )
         for line in event.lines
     )
-    state.orders[event.order_id] = Order(fulfil_from=event.fulfil_from, lines=lines)
+    state.orders[event.order_id] = Order(
+        fulfil_from=event.fulfil_from, lines=lines, customer_id=sys.intern(event.customer_id)
+    )
 
 
 def order_shipped(state: WriteModel, event: OrderShipped) -> None:

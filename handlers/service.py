@@ -7,6 +7,7 @@ while open; only a resolved complaint can be reopened.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 from handlers.checks import require_customer, require_new, require_order, require_product
@@ -78,6 +79,7 @@ def reopen_complaint(state: WriteModel, command: ReopenComplaint) -> list[Event]
 
 def complaint_filed(state: WriteModel, event: ComplaintFiled) -> None:
     state.complaints[event.complaint_id] = OPEN
+    state.complaint_customers[event.complaint_id] = sys.intern(event.customer_id)
 
 
 def complaint_acknowledged(state: WriteModel, event: ComplaintAcknowledged) -> None:

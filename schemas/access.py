@@ -25,6 +25,8 @@ Scope = Literal[
     "service:write",
     "planning:write",
     "purchasing:write",
+    "marketing:write",
+    "customers:write",
     "read",
     "audit",
     "admin",

@@ -15,7 +15,18 @@ from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from schemas import access, catalog, inventory, planning, purchasing, quality, sales, service
+from schemas import (
+    access,
+    catalog,
+    customers,
+    inventory,
+    marketing,
+    planning,
+    purchasing,
+    quality,
+    sales,
+    service,
+)
 from schemas.base import Command, Event
 from schemas.decoding import loads
 from schemas.trusted import Builder, builder
@@ -23,7 +34,18 @@ from schemas.trusted import Builder, builder
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns the data of version n of an event type into the data of version n + 1."""
 
-AREAS: Final = ("catalog", "sales", "inventory", "quality", "service", "planning", "access", "purchasing")
+AREAS: Final = (
+    "catalog",
+    "sales",
+    "inventory",
+    "quality",
+    "service",
+    "planning",
+    "access",
+    "purchasing",
+    "marketing",
+    "customers",
+)
 
 _AREA_OF_CATEGORY: Final[Mapping[str, str]] = MappingProxyType(
     {
@@ -39,10 +61,25 @@ _AREA_OF_CATEGORY: Final[Mapping[str, str]] = MappingProxyType(
         "complaint": "service",
         "principal": "access",
         "po": "purchasing",
+        "campaign": "marketing",
+        "lead": "marketing",
+        "followup": "customers",
+        "objective": "planning",
     }
 )
 
-_MODULES: Final = (catalog, inventory, sales, planning, quality, service, access, purchasing)
+_MODULES: Final = (
+    catalog,
+    inventory,
+    sales,
+    planning,
+    quality,
+    service,
+    access,
+    purchasing,
+    marketing,
+    customers,
+)
 
 
 class UnknownEventType(ValueError):

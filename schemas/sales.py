@@ -85,6 +85,7 @@ class PlaceOrder(Command):
     fulfil_from: Identifier
     lines: Lines[PlaceLine]
     promised_at: Timestamp | None = None
+    lead_id: Identifier | None = None
 
 
 class ShipOrder(Command):
@@ -141,6 +142,7 @@ class OrderPlaced(Event):
     lines: Lines[OrderLine]
     total: NonNegativeMoney
     promised_at: Timestamp | None = None
+    lead_id: Identifier | None = None
 
     def stream(self) -> str:
         return f"order:{self.order_id}"

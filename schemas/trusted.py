@@ -10,9 +10,10 @@ field, a decimal that is not a string, anything a conversion refuses) raises, an
 validates instead, so a fault still reads as the same ValidationError it always did.
 """
 
+import re
 import types
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
@@ -91,6 +92,17 @@ def _timestamp(value: object) -> datetime:
     return parsed
 
 
+_STORED_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date(value: object) -> date:
+    # Stored dates are YYYY-MM-DD strings; date.fromisoformat alone would also read forms the
+    # ledger never writes ("20261105", "2026-W45-1"), which validation refuses.
+    if type(value) is not str or _STORED_DATE.fullmatch(value) is None:
+        raise Untrusted(f"a stored date is YYYY-MM-DD, not {value!r}")
+    return date.fromisoformat(value)
+
+
 def _optional(inner: Convert) -> Convert:
     return lambda value: None if value is None else inner(value)
 
@@ -122,6 +134,8 @@ def _converter(annotation: Any, owner: type[BaseModel]) -> Convert | None:
         return _decimal
     if annotation in (AwareDatetime, datetime):
         return _timestamp
+    if annotation is date:
+        return _date
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return builder(annotation)
     raise TypeError(f"{owner.__name__}: no trusted conversion for {annotation!r}")

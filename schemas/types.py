@@ -10,7 +10,7 @@ to today's rules; events keep accepting whatever earlier versions of the command
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final
 
@@ -158,6 +158,32 @@ Timestamp = Annotated[
     Field(description="RFC 3339 with a time zone, from 1900-01-01T00:00:00Z up to 3000-01-01T00:00:00Z"),
 ]
 """A timezone-aware RFC 3339 time in the business window; naive times and epoch numbers are rejected."""
+
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_only(value: object) -> object:
+    # pydantic alone would also read a datetime string or epoch seconds as a date.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("expected a date, e.g. 2026-11-05")
+
+
+def _date_within_window(value: date) -> date:
+    if not EARLIEST_TIME.date() <= value < LATEST_TIME.date():
+        raise ValueError("a date from 1900-01-01 up to 2999-12-31")
+    return value
+
+
+BusinessDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_only),
+    AfterValidator(_date_within_window),
+    Field(description="a calendar date, YYYY-MM-DD, from 1900-01-01 to 2999-12-31"),
+]
+"""A calendar day in the business window (a campaign's first or last day)."""
 
 # Decimals --------------------------------------------------------------------------------
 

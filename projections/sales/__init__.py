@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from projections.sales.figures import Attainment, Days, business_days, period_span
 from projections.sales.queries import BASES, DIMENSIONS, Day, Period, attainment_of, daily
-from projections.sales.tables import Sales
+from projections.sales.tables import Sales, cancelled_amount
 
 PROJECTION = Sales()
 
@@ -25,6 +25,7 @@ __all__ = [
     "Sales",
     "attainment_of",
     "business_days",
+    "cancelled_amount",
     "daily",
     "period_span",
 ]
