@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ledger.store import Projection
-from projections import audit, fulfilment, inventory, purchasing, quality, sales, service
+from projections import audit, fulfilment, inventory, plans, purchasing, quality, sales, service
 
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
@@ -15,5 +15,6 @@ ALL: tuple[Projection, ...] = (
     # lands beside sales, whose order events it reads too, so one process decodes them for both.
     fulfilment.PROJECTION,
     audit.PROJECTION,
+    plans.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""

@@ -8,8 +8,15 @@ periods and attainment.
 
 from __future__ import annotations
 
-from projections.sales.figures import Attainment, Days, business_days, period_span
-from projections.sales.queries import BASES, DIMENSIONS, Day, Period, attainment_of, daily
+from projections.sales.figures import (
+    Attainment,
+    Days,
+    attainment,
+    business_days,
+    elapsed_fraction,
+    period_span,
+)
+from projections.sales.queries import BASES, DIMENSIONS, Day, Period, actuals_of, attainment_of, daily
 from projections.sales.tables import Sales
 
 PROJECTION = Sales()
@@ -23,8 +30,11 @@ __all__ = [
     "Days",
     "Period",
     "Sales",
+    "actuals_of",
+    "attainment",
     "attainment_of",
     "business_days",
     "daily",
+    "elapsed_fraction",
     "period_span",
 ]

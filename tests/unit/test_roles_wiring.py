@@ -85,6 +85,8 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "service",
         "--projection",
         "fulfilment",
+        "--projection",
+        "plans",
     ]
 
 

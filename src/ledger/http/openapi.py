@@ -12,7 +12,15 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
-from ledger.http import described, parked, read_fulfilment, read_purchasing, read_valuation, rebuild
+from ledger.http import (
+    described,
+    parked,
+    read_fulfilment,
+    read_plans,
+    read_purchasing,
+    read_valuation,
+    rebuild,
+)
 from ledger.http.described import ReadRoute
 from schemas import COMMANDS
 
@@ -495,6 +503,7 @@ DESCRIBED: tuple[ReadRoute, ...] = (
     read_valuation.SUGGESTIONS,
     *read_purchasing.ROUTES,
     read_fulfilment.ROUTE,
+    read_plans.ROUTE,
 )
 """Every read route described by its answer model, in the order the document lists them."""
 
