@@ -211,3 +211,14 @@ async def test_a_foreign_cursor_and_a_foreign_position_are_refused(module_api: A
 async def test_needs_the_read_scope(module_api: Api, scenario: str) -> None:
     response = await module_api.client.get("/v1/plans/scorecard")
     assert response.status == 401
+
+
+async def test_min_position_waits_for_every_read_model_it_reads(module_api: Api, scenario: str) -> None:
+    written = Position.from_token(scenario)
+    ahead = Position({tp: o + 1_000_000 for tp, o in written.items() if tp.topic.endswith(".sales")})
+    status, body = await get(module_api, "/v1/plans/scorecard", ahead.token(), wait_ms="100")
+    assert status == 503, body
+    # Sales events are read by the sales, fulfilment and quality models among those it reads.
+    assert "sales" in body["detail"]
+    assert "fulfilment" in body["detail"]
+    assert "plans" not in body["detail"]
