@@ -86,9 +86,9 @@ def place_order(state: WriteModel, command: PlaceOrder) -> list[Event]:
     require_team(state, command.team_id)
     require_location(state, command.fulfil_from)
     require_known_skus(state, [(line.line_no, line.sku) for line in command.lines])
+    campaign_id, won = lead_won(state, command)  # the lead is a reference: checked before the stock
     amounts, total = _line_amounts(command)
     _require_reservable(state, command)
-    campaign_id, won = lead_won(state, command)
     placed = OrderPlaced(
         order_id=command.order_id,
         customer_id=command.customer_id,

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from ledger.store import Projection
-from projections import audit, fulfilment, inventory, plans, purchasing, quality, sales, service
+from projections import (
+    audit,
+    customers,
+    fulfilment,
+    inventory,
+    marketing,
+    plans,
+    purchasing,
+    quality,
+    sales,
+    service,
+)
 
 ALL: tuple[Projection, ...] = (
     inventory.PROJECTION,
@@ -12,9 +23,14 @@ ALL: tuple[Projection, ...] = (
     service.PROJECTION,
     purchasing.PROJECTION,
     # Projections are dealt to projector processes in turn: with two processes fulfilment
-    # lands beside sales, whose order events it reads too, so one process decodes them for both.
+    # lands beside sales, whose order events it reads too, so one process decodes them for both;
+    # customers, which reads orders and complaints, joins them there beside service.
     fulfilment.PROJECTION,
     audit.PROJECTION,
+    # Marketing and customers read order events too: dealt to two processes, marketing lands
+    # beside sales and customers beside inventory, so neither process decodes every order twice.
+    marketing.PROJECTION,
+    customers.PROJECTION,
     plans.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""

@@ -94,7 +94,9 @@ class SalesTargetSet(Event):
 
 
 SPAN_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})\.\.(19[0-9]{2}|2[0-9]{3})$"
-OBJECTIVE_PERIOD_PATTERN = rf"{BUSINESS_PERIOD_PATTERN[:-1]}|{SPAN_PATTERN[1:]}"
+# Both alternatives inside one anchored group: `^a|b$` would anchor `a` only at the start and
+# `b` only at the end, so JSON Schema (and pydantic, which searches) would take "2026-11x".
+OBJECTIVE_PERIOD_PATTERN = rf"^(?:{BUSINESS_PERIOD_PATTERN[1:-1]}|{SPAN_PATTERN[1:-1]})$"
 
 
 def _span_in_order(period: str) -> str:
@@ -141,7 +143,8 @@ class SetObjective(Command):
     period: ObjectivePeriod
     kpi: Kpi
     target: Quantity
-    owner: Identifier | None = None
+    owner: FreeText | None = None
+    """Who answers for it: a person or a role, free text (API.md names no id for it)."""
 
 
 class RetireObjective(Command):
@@ -161,7 +164,7 @@ class ObjectiveSet(Event):
     period: ObjectivePeriod
     kpi: Kpi
     target: Quantity
-    owner: Identifier | None = None
+    owner: StoredText | None = None
 
     def stream(self) -> str:
         return f"objective:{self.objective_id}"

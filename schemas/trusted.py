@@ -10,6 +10,7 @@ field, a decimal that is not a string, anything a conversion refuses) raises, an
 validates instead, so a fault still reads as the same ValidationError it always did.
 """
 
+import re
 import types
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -91,9 +92,14 @@ def _timestamp(value: object) -> datetime:
     return parsed
 
 
+_STORED_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: object) -> date:
-    if type(value) is not str:
-        raise Untrusted(f"a stored date is a string, not {type(value).__name__}")
+    # Stored dates are YYYY-MM-DD strings; date.fromisoformat alone would also read forms the
+    # ledger never writes ("20261105", "2026-W45-1"), which validation refuses.
+    if type(value) is not str or _STORED_DATE.fullmatch(value) is None:
+        raise Untrusted(f"a stored date is YYYY-MM-DD, not {value!r}")
     return date.fromisoformat(value)
 
 

@@ -17,7 +17,7 @@ from projections.sales.figures import (
     period_span,
 )
 from projections.sales.queries import BASES, DIMENSIONS, Day, Period, actuals_of, attainment_of, daily
-from projections.sales.tables import Sales
+from projections.sales.tables import Sales, cancelled_amount
 
 PROJECTION = Sales()
 
@@ -34,6 +34,7 @@ __all__ = [
     "attainment",
     "attainment_of",
     "business_days",
+    "cancelled_amount",
     "daily",
     "elapsed_fraction",
     "period_span",

@@ -170,22 +170,31 @@ async def _insert_orders(conn: Connection, schema: str, placed: list[tuple[Order
     )
 
 
+def cancelled_amount(qty: str, line: str) -> str:
+    """SQL for what cancelling ``qty`` units of an order line (the alias ``line``, with its
+    unit_price and discount_pct) takes off the booked amount: qty * net unit price, half-up to
+    cents per line. Every read model that subtracts cancellations prices them with this.
+
+    ``round(x, 0) * 0.01`` rounds ``x / 100`` to cents exactly (numeric division could lose
+    digits)."""
+    return f"round({qty} * {line}.unit_price * (100 - {line}.discount_pct), 0) * 0.01"
+
+
 async def _insert_moves(conn: Connection, schema: str, rows: list[MoveRow]) -> None:
     """Shipments, returns and cancellations, each line with its order line's channel, team and
     sku, at the time it counts (a cancellation at its order's); each move inserted adds its
     amount to the totals.
 
-    A cancelled quantity costs qty * net unit price, half-up to cents per line.
-    ``round(x, 0) * 0.01`` rounds ``x / 100`` to cents exactly (numeric division could lose
-    digits). A line the order does not have leaves the columns taken from it NULL, which the
-    NOT NULL constraints refuse, so the runtime parks the stream instead of dropping the line.
+    A cancelled quantity costs what ``cancelled_amount`` says. A line the order does not have
+    leaves the columns taken from it NULL, which the NOT NULL constraints refuse, so the runtime
+    parks the stream instead of dropping the line.
     """
     if rows:
         await conn.execute(
             f"WITH flows AS (INSERT INTO {q(schema, 'order_moves')} "
             "(order_id, version, line_no, kind, occurred_at, qty, amount, counted_at, channel, team_id, sku) "
             "SELECT m.order_id, m.version, m.line_no, m.kind, m.occurred_at, m.qty, "
-            "coalesce(m.amount, round(m.qty * l.unit_price * (100 - l.discount_pct), 0) * 0.01), "
+            f"coalesce(m.amount, {cancelled_amount('m.qty', 'l')}), "
             "CASE WHEN m.kind = 'cancelled' THEN l.placed_at ELSE m.occurred_at END, "
             "l.channel, l.team_id, l.sku "
             "FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::timestamptz[], "

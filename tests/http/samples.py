@@ -2,7 +2,8 @@
 
 Valid means the schema accepts it; whether the writer then answers 201 or 409 depends on what
 the log already holds. Every body names the same master data (``SKU-1``, ``WH-A``, ``CUS-1``,
-``north``, ``SO-1``, ``C-1``, ``L-1``, ``PO-1``), so with ``setup_master_data`` of test_commands most succeed.
+``north``, ``SO-1``, ``C-1``, ``L-1``, ``PO-1``, ``CMP-1``, ``LD-1``, ``OBJ-1``), so with
+``setup_master_data`` of test_commands most succeed.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ _VALID: dict[str, dict[str, Any]] = {
         "channel": "online",
         "team_id": "north",
         "rep_id": "REP-7",
-        "campaign_id": "SPRING",
+        "campaign_id": "CMP-1",
         "currency": "EUR",
         "fulfil_from": "WH-A",
         "lines": [{"line_no": 1, "sku": "SKU-1", "qty": "2", "unit_price": "12.50", "discount_pct": "10"}],
@@ -107,8 +108,47 @@ _VALID: dict[str, dict[str, Any]] = {
     },
     "cancel-purchase-order": {"po_id": "PO-1", "reason": "supplier cannot deliver"},
     "record-delivery": {"order_id": "SO-1", "shipment_id": "SH-1", "carrier": "DHL", "tracking": "JD014600"},
+    "launch-campaign": {
+        "campaign_id": "CMP-1",
+        "name": "Autumn search ads",
+        "medium": "search",
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-11-30",
+        "budget": "1500.00",
+        "currency": "EUR",
+    },
+    "record-campaign-spend": {
+        "campaign_id": "CMP-1",
+        "spend_id": "SP-1",
+        "amount": "400.00",
+        "note": "week 1",
+    },
+    "capture-lead": {"lead_id": "LD-1", "campaign_id": "CMP-1", "customer_id": "CUS-1", "channel": "online"},
+    "qualify-lead": {"lead_id": "LD-1"},
+    "lose-lead": {"lead_id": "LD-1", "reason": "chose a competitor"},
+    "record-follow-up": {
+        "follow_up_id": "F-1",
+        "customer_id": "CUS-1",
+        "kind": "call",
+        "order_id": "SO-1",
+        "complaint_id": "C-1",
+        "csat": 4,
+        "nps": 9,
+        "note": "happy with the replacement",
+    },
+    "set-objective": {
+        "objective_id": "OBJ-1",
+        "title": "Grow net sales this quarter",
+        "horizon": "short",
+        "period": "2026-Q4",
+        "kpi": "net_sales",
+        "target": "250000",
+        "owner": "Sales director",
+    },
+    "retire-objective": {"objective_id": "OBJ-1", "reason": "replaced by the annual plan"},
 }
 _VALID["place-order"]["promised_at"] = "2026-11-06T17:00:00Z"
+_VALID["place-order"]["lead_id"] = "LD-1"
 
 for _body in _VALID.values():
     _body["occurred_at"] = T

@@ -34,6 +34,8 @@ SCOPES = (
     "service:write",
     "planning:write",
     "purchasing:write",
+    "marketing:write",
+    "customers:write",
     "read",
     "audit",
     "admin",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from schemas.catalog import (
     TeamRegistered,
 )
 from schemas.inventory import StockReceived
+from schemas.marketing import CampaignLaunched, LeadCaptured
 from schemas.sales import PlaceLine, PlaceOrder
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -121,6 +122,25 @@ def team(team_id: str = "north") -> TeamRegistered:
     return TeamRegistered(team_id=team_id, name=f"Team {team_id}")
 
 
+def campaign(campaign_id: str = "CMP-1", budget: str = "1500.00") -> CampaignLaunched:
+    """A search campaign through November 2026."""
+    return CampaignLaunched(
+        campaign_id=campaign_id,
+        name=f"Campaign {campaign_id}",
+        medium="search",
+        starts_on=date(2026, 11, 1),
+        ends_on=date(2026, 11, 30),
+        budget=D(budget),
+        currency="EUR",
+    )
+
+
+def lead(
+    lead_id: str = "LD-1", campaign_id: str | None = "CMP-1", customer_id: str | None = "CUS-1"
+) -> LeadCaptured:
+    return LeadCaptured(lead_id=lead_id, campaign_id=campaign_id, customer_id=customer_id, channel="online")
+
+
 def received(
     qty: str | int, sku: str = "SKU-1", location_id: str = "WH-A", receipt_id: str = ""
 ) -> StockReceived:
@@ -168,3 +188,7 @@ def place(
         fulfil_from=fulfil_from,
         lines=lines,
     )
+
+
+FUNNEL = (*SALES, customer("CUS-2"), campaign(), campaign("CMP-2"))
+"""SALES, a second customer CUS-2, and the campaigns CMP-1 and CMP-2."""

@@ -7,16 +7,19 @@ from typing import ClassVar, Literal
 
 import pytest
 
-from handlers import DECIDERS, EVOLVERS, InvalidTransition, WriteModel, decide, evolve
+from handlers import DECIDERS, EVOLVERS, AlreadyExists, InvalidTransition, WriteModel, decide, evolve
+from handlers.errors import CustomerMismatch
 from handlers.journal import Table
-from handlers.model import IdSet
-from schemas import COMMANDS, EVENTS, latest_version
+from handlers.model import IdSet, Lead, LeadStatus
+from ledger.writer.snapshots import unpickle
+from schemas import COMMANDS, EVENTS, latest_version, parse_command
 from schemas.access import INTERNAL_COMMANDS
 from schemas.base import Command, Event
 from schemas.inventory import IssueStock, ReceiveStock, StockIssued, StockReceived
 from schemas.quality import RecordInspection
 from schemas.sales import CancelOrder, ReturnLine, ReturnOrder, ShipLine, ShipOrder
 from schemas.service import AcknowledgeComplaint, FileComplaint
+from tests.support.marketing import MARKETING_HISTORY
 from tests.unit.handlers_support import (
     SALES,
     UNVALUED,
@@ -193,3 +196,42 @@ def test_a_stock_stream_costs_well_under_a_kilobyte() -> None:
     assert len(state.stock) == streams
     # Includes each receipt id kept for uniqueness; a million streams must fit in about 1 GiB.
     assert used / streams < 600
+
+
+def marketing_state() -> WriteModel:
+    state = WriteModel()
+    for name, body in MARKETING_HISTORY:
+        for event in decide(state, parse_command(name, body)):
+            evolve(state, event)
+    state.journal.commit()
+    return state
+
+
+def test_a_snapshot_keeps_campaigns_spends_leads_follow_ups_owners_and_objectives() -> None:
+    state = marketing_state()
+    copy = unpickle(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))  # as the writer loads snapshots
+    assert isinstance(copy, WriteModel)
+    assert copy == state
+    assert "CMP-M" in copy.campaigns
+    assert ("CMP-M", "SP-2") in copy.campaign_spends
+    assert copy.leads["LD-M1"] == Lead(LeadStatus.WON, "CMP-M", "CUS-M")
+    assert copy.leads["LD-M3"] == Lead(LeadStatus.LOST, None, None)
+    assert "F-M1" in copy.follow_ups
+    assert copy.complaint_customers["C-M1"] == copy.orders["SO-M1"].customer_id == "CUS-M"
+    assert dict(copy.objectives) == {"OBJ-M1": False, "OBJ-M2": True}
+    refused = [
+        ("record-campaign-spend", {"campaign_id": "CMP-M", "spend_id": "SP-1", "amount": "1"}, AlreadyExists),
+        ("qualify-lead", {"lead_id": "LD-M1"}, InvalidTransition),
+        ("retire-objective", {"objective_id": "OBJ-M2", "reason": "again"}, InvalidTransition),
+        (
+            "record-follow-up",
+            {"follow_up_id": "F-M9", "customer_id": "CUS-M2", "kind": "call", "order_id": "SO-M1"},
+            CustomerMismatch,
+        ),
+    ]
+    for name, body, error in refused:
+        for model in (state, copy):
+            with pytest.raises(error):
+                decide(model, parse_command(name, body))
+    lead = parse_command("capture-lead", {"lead_id": "LD-M9", "campaign_id": "CMP-M", "channel": "store"})
+    assert decide(copy, lead) == decide(state, lead)

@@ -76,6 +76,8 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "purchasing",
         "--projection",
         "audit",
+        "--projection",
+        "customers",
     ]
     assert commands[3][1] == [
         "project",
@@ -85,6 +87,8 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "service",
         "--projection",
         "fulfilment",
+        "--projection",
+        "marketing",
         "--projection",
         "plans",
     ]

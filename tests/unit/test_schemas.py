@@ -72,6 +72,14 @@ API_COMMANDS = {
     "place-purchase-order",
     "cancel-purchase-order",
     "record-delivery",
+    "launch-campaign",
+    "record-campaign-spend",
+    "capture-lead",
+    "qualify-lead",
+    "lose-lead",
+    "record-follow-up",
+    "set-objective",
+    "retire-objective",
 }
 
 
@@ -407,9 +415,13 @@ def test_every_api_command_is_registered_under_its_name_and_area() -> None:
     for name, cls in COMMANDS.items():
         assert cls.command_name == name
         assert cls.area in AREAS
-    assert len(AREAS) == 8
+    assert len(AREAS) == 10
     assert COMMANDS["place-purchase-order"].area == COMMANDS["cancel-purchase-order"].area == "purchasing"
     assert COMMANDS["record-delivery"].area == "sales"
+    marketing = ("launch-campaign", "record-campaign-spend", "capture-lead", "qualify-lead", "lose-lead")
+    assert {COMMANDS[name].area for name in marketing} == {"marketing"}
+    assert COMMANDS["record-follow-up"].area == "customers"
+    assert COMMANDS["set-objective"].area == COMMANDS["retire-objective"].area == "planning"
 
 
 def test_unknown_command_is_a_key_error_with_a_plain_message() -> None:
@@ -451,6 +463,11 @@ def test_unknown_event_types_and_versions_are_rejected() -> None:
         ("lot:L-77", "quality"),
         ("complaint:C-9", "service"),
         ("principal:alice", "access"),
+        ("po:PO-1", "purchasing"),
+        ("campaign:CMP-1", "marketing"),
+        ("lead:L-1", "marketing"),
+        ("followup:F-1", "customers"),
+        ("objective:OBJ-1", "planning"),
         ("target:2026-11/category/power tools / hand", "planning"),
     ],
 )

@@ -172,6 +172,53 @@ SAMPLES: dict[str, tuple[dict[str, Any], str]] = {
         "po:PO-1",
     ),
     "ShipmentDelivered": ({"order_id": "SO-1", "shipment_id": "SH-1", "carrier": "DHL"}, "order:SO-1"),
+    "CampaignLaunched": (
+        {
+            "campaign_id": "CMP-1",
+            "name": "Spring fair",
+            "medium": "event",
+            "starts_on": "2026-11-01",
+            "ends_on": "2026-11-30",
+            "budget": "1500.00",
+            "currency": "EUR",
+        },
+        "campaign:CMP-1",
+    ),
+    "CampaignSpendRecorded": (
+        {"campaign_id": "CMP-1", "spend_id": "SP-1", "amount": "400.00", "note": "stand"},
+        "campaign:CMP-1",
+    ),
+    "LeadCaptured": ({"lead_id": "L-1", "campaign_id": "CMP-1", "channel": "online"}, "lead:L-1"),
+    "LeadQualified": ({"lead_id": "L-1"}, "lead:L-1"),
+    "LeadLost": ({"lead_id": "L-1", "reason": "went elsewhere"}, "lead:L-1"),
+    "LeadWon": (
+        {"lead_id": "L-1", "order_id": "SO-1", "customer_id": "C-1", "campaign_id": "CMP-1"},
+        "lead:L-1",
+    ),
+    "FollowUpRecorded": (
+        {
+            "follow_up_id": "F-1",
+            "customer_id": "C-1",
+            "kind": "call",
+            "complaint_id": "C-9",
+            "csat": 4,
+            "nps": 0,
+        },
+        "followup:F-1",
+    ),
+    "ObjectiveSet": (
+        {
+            "objective_id": "OBJ-1",
+            "title": "Recommend us",
+            "horizon": "long",
+            "period": "2026..2028",
+            "kpi": "nps",
+            "target": "-5",
+            "owner": "Head of service",
+        },
+        "objective:OBJ-1",
+    ),
+    "ObjectiveRetired": ({"objective_id": "OBJ-1", "reason": "plan changed"}, "objective:OBJ-1"),
     "TokenIssued": ({"principal": "alice", "scopes": ["audit", "read"]}, "principal:alice"),
     "TokenRevoked": ({"principal": "alice"}, "principal:alice"),
 }

@@ -9,7 +9,7 @@ ledger writes must fail in `decode_event` exactly as it fails in `parse_event`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -23,9 +23,11 @@ from ledger.demo import generate
 from schemas import EVENTS, Event, UnknownEventType, decode_event, latest_version, parse_command, parse_event
 from schemas.access import TokenIssued, TokenRevoked
 from schemas.inventory import StockReceived
+from schemas.marketing import CampaignLaunched
 from schemas.sales import OrderPlaced
 from schemas.trusted import builder, replaced
 from tests.support.golden import golden_events
+from tests.support.marketing import MARKETING_HISTORY
 from tests.support.purchasing import PURCHASING_HISTORY
 
 NOW = datetime(2026, 11, 20, 15, 30, 12, tzinfo=UTC)
@@ -34,8 +36,9 @@ NOW = datetime(2026, 11, 20, 15, 30, 12, tzinfo=UTC)
 @cache
 def stored() -> tuple[tuple[str, int, dict[str, Any]], ...]:
     """(type, schema_version, data as the log holds it) of two months of the demo company,
-    a purchasing history (every purchasing event, whether the demo makes them or not), the
-    token events it never makes, and the golden v1 events."""
+    a purchasing history and one of marketing, customers and plans (every event of those
+    areas, whether the demo makes them or not), the token events it never makes, and the
+    golden v1 events."""
     state, found = WriteModel(), list[Event]()
     for name, body in generate(NOW, 7, 60):
         try:
@@ -45,7 +48,7 @@ def stored() -> tuple[tuple[str, int, dict[str, Any]], ...]:
         for event in events:
             evolve(state, event)
         found += events
-    for name, body in PURCHASING_HISTORY:
+    for name, body in (*PURCHASING_HISTORY, *MARKETING_HISTORY):
         events = decide(state, parse_command(name, body))
         for event in events:
             evolve(state, event)
@@ -123,6 +126,41 @@ def test_data_not_as_the_ledger_writes_it_fails_as_validation_fails(
         parse_event(type_, version, data)
     with pytest.raises(type(validated.value)) as trusted:
         decode_event(type_, version, data)
+    assert str(trusted.value) == str(validated.value)
+
+
+def _launched(**changes: object) -> dict[str, object]:
+    data = {
+        "campaign_id": "CMP-1",
+        "name": "Fair",
+        "medium": "event",
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-11-30",
+        "budget": "10",
+        "currency": "EUR",
+    }
+    return {**data, **changes}
+
+
+def test_a_stored_date_is_built_as_a_date() -> None:
+    event = decode_event("CampaignLaunched", 1, _launched(ends_on="2027-02-28"))
+    assert isinstance(event, CampaignLaunched)
+    assert type(event.starts_on) is date
+    assert (event.starts_on, event.ends_on) == (date(2026, 11, 1), date(2027, 2, 28))
+    assert event == parse_event("CampaignLaunched", 1, _launched(ends_on="2027-02-28"))
+
+
+@pytest.mark.parametrize(
+    "starts_on",
+    [20261101, "20261101", "2026-W44-7", "2026-11-01T00:00:00Z", "2026-02-30", "2026-11-1", None],
+    ids=["number", "basic", "week", "time", "no-such-day", "short", "null"],
+)
+def test_a_date_the_ledger_never_writes_fails_as_validation_fails(starts_on: object) -> None:
+    data = _launched(starts_on=starts_on)
+    with pytest.raises(ValidationError) as validated:
+        parse_event("CampaignLaunched", 1, data)
+    with pytest.raises(ValidationError) as trusted:
+        decode_event("CampaignLaunched", 1, data)
     assert str(trusted.value) == str(validated.value)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+
+from ledger.demo.company import Customer
 
 StockKey = tuple[str, str]
 
@@ -62,6 +64,11 @@ class OrderBook:
     cancelled: bool = False
     shipments: int = 0
     returns: int = 0
+    promised: datetime | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
 
     @property
     def open_lines(self) -> list[LineBook]:
@@ -111,6 +118,44 @@ class PurchaseOrderBook:
         return [line for line in self.lines if line.open > 0]
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignBook:
+    """A campaign of the plan and how it runs: whose orders it brings, its leads, its spending."""
+
+    campaign_id: str
+    name: str
+    medium: str
+    starts_on: date
+    ends_on: date
+    budget: Decimal
+    pacing: float  # what it will have spent by its end, as a share of its budget
+    drives: str | None  # the sales channel whose orders it brings
+    share: float  # of that channel's orders while it runs, those that carry it
+    discount: Decimal
+    lift: float  # that channel's demand while it runs, times this
+    leads: float  # leads a day while it runs
+    lead_channel: str
+    known: float  # of its leads, those from customers already on the books
+    qualify: float
+    win: float  # of its qualified leads, those won by an order
+
+    def running(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(slots=True)
+class LeadBook:
+    lead_id: str
+    channel: str  # the sales channel the lead came in through
+    campaign_id: str | None
+    customer_id: str | None
+    status: str = "captured"  # then qualified, won or lost
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("captured", "qualified")
+
+
 @dataclass
 class Books:
     levels: dict[StockKey, Level] = field(default_factory=dict)
@@ -120,6 +165,16 @@ class Books:
     usable_lots: dict[StockKey, list[str]] = field(default_factory=dict)  # newest last
     orders: dict[str, OrderBook] = field(default_factory=dict)
     complaints: dict[str, str] = field(default_factory=dict)  # open, acknowledged, resolved
+    complainants: dict[str, str] = field(default_factory=dict)  # complaint id: its customer
+    campaign_plan: list[CampaignBook] = field(default_factory=list)  # every campaign, launched or not
+    campaigns: set[str] = field(default_factory=set)  # launched
+    running: tuple[tuple[date, int] | None, list[CampaignBook]] = (None, [])  # the last day asked
+    leads: dict[str, LeadBook] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)  # registered, newcomers included
+    back_on: dict[str, date] = field(default_factory=dict)  # a lapsed customer: the Monday it buys again
+    lapsed: dict[str, dict[str, float]] = field(
+        default_factory=dict
+    )  # customer: its usual weight per channel
     booked: defaultdict[tuple[str, str, str], Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     _numbers: dict[str, int] = field(default_factory=dict)
 

@@ -17,9 +17,10 @@ from functools import partial
 from random import Random
 from typing import Any, NamedTuple
 
-from ledger.demo import purchasing, quality, sales, service, supply
+from ledger.demo import leads, loyalty, marketing, purchasing, quality, sales, service, supply
 from ledger.demo.company import build_company
 from ledger.demo.demand import CHANNELS, GROWTH, policies
+from ledger.demo.objectives import objectives
 from ledger.demo.planning import sales_targets
 from ledger.demo.setup import register_master_data
 from ledger.demo.simulation import Action, Planned, Sim
@@ -29,8 +30,8 @@ MAX_DAYS = 5000  # over thirteen years: enough for a million-event history (the 
 OPENING_HOURS = timedelta(hours=3)  # master data, opening stock and its inspections come first
 QUIET_END = timedelta(minutes=5)  # nothing is generated this close to ``now``
 BAD_SPELL = timedelta(days=15)
-CAMPAIGN_LIFT = 1.25
 COUNTED_PER_WEEK = 12
+MONDAY = 0
 FRIDAY = 4
 
 
@@ -66,13 +67,15 @@ def generate(now: datetime, seed: int, days: int = 90, tz: tzinfo = UTC) -> list
     )
     register_master_data(sim)
     supply.open_stock(sim)
+    marketing.plan_campaigns(sim)
     first = timeline.local_date(start)
     total_days = max((timeline.local_date(timeline.end) - first).days, 1)
     for day in timeline.days():
         progress = (day - first).days / total_days
         sim.schedule(max(timeline.at(day, 0.0), start), partial(_plan_day, sim, day=day, progress=progress))
     sim.run()
-    return _stamped(heapq.merge(sim.planned, sales_targets(sim), key=lambda p: p.at), now)
+    plan = objectives(sim)
+    return _stamped(heapq.merge(sim.planned, sales_targets(sim), plan, key=lambda p: p.at), now)
 
 
 def _routine(sim: Sim, when: datetime, action: Action) -> None:
@@ -81,7 +84,7 @@ def _routine(sim: Sim, when: datetime, action: Action) -> None:
 
 
 def _plan_day(sim: Sim, when: datetime, *, day: date, progress: float) -> None:
-    """Everything that happens on one local day: purchasing, restocking, orders, checks."""
+    """Everything that happens on one local day: purchasing, restocking, orders, leads, checks."""
     timeline, rng = sim.timeline, sim.rng
     business = is_business_day(day)
     if business:
@@ -91,14 +94,17 @@ def _plan_day(sim: Sim, when: datetime, *, day: date, progress: float) -> None:
         for minute, product in enumerate(store_products):
             action = partial(supply.restock_store, sim, sku=product.sku)
             _routine(sim, timeline.at(day, 7.5 + minute / 60), action)
-    lift = CAMPAIGN_LIFT if sales.campaign(sim, timeline.at(day, 12.0)) else 1.0
+    noon = timeline.at(day, 12.0)
     for name, channel in CHANNELS.items():
         factor = channel.weekday[day.weekday()] * (1 + GROWTH * progress) * rng.uniform(0.85, 1.15)
-        mean = channel.per_day * factor * (lift if name == "online" else 1.0)
+        mean = channel.per_day * factor * marketing.lift(sim, noon, name)
         for _ in range(sim.poisson(mean) if factor else 0):
             _routine(
                 sim, timeline.between(rng, day, *channel.hours), partial(sales.place_order, sim, channel=name)
             )
+    leads.plan_day(sim, day)
+    if day.weekday() == MONDAY:
+        loyalty.plan_week(sim, day)
     if business:
         _plan_checks(sim, day)
     if day.weekday() == FRIDAY:

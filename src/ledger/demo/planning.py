@@ -57,7 +57,7 @@ def _money(value: float, step: int) -> str:
     return f"{Decimal(rounded):.2f}"
 
 
-def _set_at(sim: Sim, first_day: date, hour: float = 16.0) -> datetime:
+def set_before(sim: Sim, first_day: date, hour: float = 16.0) -> datetime:
     """The last business afternoon before ``first_day``, or the start of the history."""
     day = first_day - timedelta(days=1)
     while not is_business_day(day):
@@ -73,7 +73,7 @@ def _target(at: datetime, period: str, dimension: str, key: str, amount: str) ->
 def _month_targets(sim: Sim, rates: dict[tuple[str, str], float], year: int, month: int) -> list[Planned]:
     first = date(year, month, 1)
     days = calendar.monthrange(year, month)[1]
-    period, at = f"{year}-{month:02d}", _set_at(sim, first)
+    period, at = f"{year}-{month:02d}", set_before(sim, first)
     growth = _growth(sim, first + timedelta(days=days // 2))
     by_team = {
         team.team_id: round(
@@ -94,7 +94,7 @@ def _quarter_targets(sim: Sim, rates: dict[tuple[str, str], float], year: int, q
     months = [3 * (quarter - 1) + i for i in (1, 2, 3)]
     first = date(year, months[0], 1)
     days = sum(calendar.monthrange(year, m)[1] for m in months)
-    period, at = f"{year}-Q{quarter}", _set_at(sim, first, 16.5)
+    period, at = f"{year}-Q{quarter}", set_before(sim, first, 16.5)
     growth = _growth(sim, first + timedelta(days=days // 2)) * sim.rng.uniform(1.0, 1.06)
     channels = sorted({team.channel for team in sim.company.teams})
     categories = sorted({product.category for product in sim.company.products.values()})

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import Any
 
-from ledger.demo import carriers, service
+from ledger.demo import carriers, followups, marketing, service
 from ledger.demo.books import LineBook, OrderBook
 from ledger.demo.catalogue import BACKORDER_CANCEL_REASON, CANCEL_REASONS
 from ledger.demo.company import Customer, Product
@@ -26,22 +26,19 @@ from ledger.demo.timeline import is_business_day
 
 CURRENCY = "EUR"
 CENT = Decimal("0.01")
-CAMPAIGN_DISCOUNT = Decimal(10)
 PARTIAL = {"online": 0.04, "store": 0.0, "distributor": 0.15}
 CANCELLED = {"online": 0.03, "store": 0.0, "distributor": 0.02}
 RETURNED = {"online": 0.06, "store": 0.03, "distributor": 0.02}
 RETURN_DAYS = {"online": (2, 14), "store": (1, 10), "distributor": (3, 20)}
 
 
-def campaign(sim: Sim, when: datetime) -> str | None:
-    """The web campaign running in the week of ``when``: one week in four has one."""
-    year, week, _ = sim.timeline.local_date(when).isocalendar()
-    return f"CMP-{year}W{week:02d}" if week % 4 == 1 else None
-
-
 def place_order(sim: Sim, when: datetime, *, channel: str) -> None:
     customers, weights = sim.buyers[channel]
-    customer = sim.rng.choices(customers, weights)[0]
+    place(sim, when, channel, sim.rng.choices(customers, weights)[0])
+
+
+def place(sim: Sim, when: datetime, channel: str, customer: Customer, lead_id: str | None = None) -> bool:
+    """An order of ``customer``, if anything it wants is there (``lead_id``: the lead it wins)."""
     wanted = [(p, order_qty(sim.rng, channel, p)) for p in _pick_products(sim, channel)]
     location_id = sim.company.store[0] if channel == "store" else _warehouse_for(sim, customer, wanted)
     # What is not available is not ordered: the customer takes what there is, or nothing.
@@ -51,7 +48,8 @@ def place_order(sim: Sim, when: datetime, *, channel: str) -> None:
         if (available := sim.books.level(product.sku, location_id).available) > 0
     ]
     if lines:
-        _place(sim, when, channel, customer, location_id, lines)
+        _place(sim, when, channel, customer, location_id, lines, lead_id)
+    return bool(lines)
 
 
 def _pick_products(sim: Sim, channel: str) -> list[Product]:
@@ -78,11 +76,16 @@ def _warehouse_for(sim: Sim, customer: Customer, wanted: list[tuple[Product, int
     return complete or max(order, key=share)
 
 
-def _discount(sim: Sim, when: datetime, channel: str, customer: Customer) -> tuple[Decimal, str | None]:
-    code = campaign(sim, when) if channel == "online" else None
-    if code is not None and sim.chance(0.35):
-        return max(CAMPAIGN_DISCOUNT, customer.discount), code
-    return (customer.discount if channel != "store" else Decimal(0)), None
+def _discount(
+    sim: Sim, when: datetime, channel: str, customer: Customer, lead_id: str | None
+) -> tuple[Decimal, str | None]:
+    """The order's discount, and the campaign that brought it (an order that wins a lead takes
+    the lead's campaign, so it names none)."""
+    usual = customer.discount if channel != "store" else Decimal(0)
+    campaign = None if lead_id is not None else marketing.attribution(sim, when, channel)
+    if campaign is None:
+        return usual, None
+    return max(campaign.discount, usual), campaign.campaign_id
 
 
 def _amount(qty: int, price: Decimal, discount: Decimal) -> Decimal:
@@ -96,9 +99,10 @@ def _place(
     customer: Customer,
     location_id: str,
     lines: list[tuple[Product, int]],
+    lead_id: str | None,
 ) -> None:
     team = sim.company.team_for(channel, customer)
-    discount, campaign_id = _discount(sim, when, channel, customer)
+    discount, campaign_id = _discount(sim, when, channel, customer, lead_id)
     order_id = sim.books.next_id("SO")
     body: dict[str, Any] = {
         "order_id": order_id,
@@ -117,6 +121,8 @@ def _place(
         body["rep_id"] = sim.rng.choice(team.reps)
     if campaign_id is not None:
         body["campaign_id"] = campaign_id
+    if lead_id is not None:
+        body["lead_id"] = lead_id
     promised = carriers.promise(sim, channel, when)
     if promised is not None:
         body["promised_at"] = promised.isoformat().replace("+00:00", "Z")
@@ -124,7 +130,7 @@ def _place(
     books = [
         LineBook(n, p.sku, qty, _amount(qty, p.price, discount)) for n, (p, qty) in enumerate(lines, start=1)
     ]
-    order = OrderBook(order_id, customer.customer_id, channel, location_id, books)
+    order = OrderBook(order_id, customer.customer_id, channel, location_id, books, promised=promised)
     sim.books.place(order)
     _book_sales(sim, at, channel, team.team_id, order)
     _plan_fulfilment(sim, at, order)
@@ -205,6 +211,7 @@ def _after_delivery(sim: Sim, shipped: datetime, order: OrderBook) -> None:
         sim.schedule(back, partial(return_goods, sim, order_id=order.order_id, damaged=False))
     damaged_return = partial(return_goods, sim, order_id=order.order_id, damaged=True)
     service.after_delivery(sim, shipped, order, damaged_return)
+    followups.after_order(sim, shipped, order)
 
 
 def cancel(sim: Sim, when: datetime, *, order_id: str, reason: str) -> None:

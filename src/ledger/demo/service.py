@@ -2,7 +2,8 @@
 
 Response and resolution times are drawn against the default SLA clocks of API.md: most
 complaints are answered and resolved within them, about one in eight is not. A few
-resolved complaints come back; a damaged delivery is also returned as damaged goods.
+resolved complaints come back; a damaged delivery is also returned as damaged goods. Most
+customers are called back once their complaint is resolved (``followups``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Final
 
+from ledger.demo import followups
 from ledger.demo.books import OrderBook
 from ledger.demo.simulation import Sim
 
@@ -170,6 +172,7 @@ def _file(sim: Sim, when: datetime, body: dict[str, str], resolutions: tuple[str
     at = sim.emit(when, "file-complaint", body)
     complaint_id, severity = body["complaint_id"], body["severity"]
     sim.books.complaints[complaint_id] = "open"
+    sim.books.complainants[complaint_id] = body["customer_id"]
     _plan_handling(sim, at, complaint_id, severity, resolutions, share_of_sla=1.0)
     return at
 
@@ -229,6 +232,7 @@ def _resolve(
         return
     at = sim.emit(when, "resolve-complaint", {"complaint_id": complaint_id, "resolution": resolution})
     sim.books.complaints[complaint_id] = "resolved"
+    followups.after_complaint(sim, at, complaint_id, severity)
     if sim.chance(REOPENED):
         back = at + timedelta(days=sim.rng.uniform(1, 6))
         sim.schedule(

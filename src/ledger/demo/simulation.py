@@ -54,6 +54,7 @@ class Sim:
         self.open_at = open_at  # routine business starts here, after set-up and opening stock
         self.bad_spell = bad_spell  # when the unreliable supplier's quality slips
         self.books = Books()
+        self.books.customers = {c.customer_id: c for c in company.customers}
         self.buyers: dict[str, tuple[list[Customer], list[float]]] = {
             name: customers_for(company, name) for name in CHANNELS
         }

@@ -7,7 +7,8 @@ model. A field the handler forgets, or one the model does not declare, fails the
 the tests instead of drifting from the document.
 
 Decimal figures are strings in JSON at a fixed number of places (``Places``): money 2,
-unit costs 4, percentages 2, rates 6; quantities keep the places they have (``QtyText``).
+unit costs 4, percentages 2, ratios (ROAS) 2, rates 6, mean scores 2; quantities keep the
+places they have (``QtyText``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ UnitCost4 = Annotated[Decimal, *_shown(4, "a unit cost, 4 places")]
 Pct2 = Annotated[Decimal, *_shown(2, "a percentage, 2 places")]
 Rate6 = Annotated[Decimal, *_shown(6, "a rate, 6 places")]
 Days2 = Annotated[Decimal, *_shown(2, "days, 2 places")]
+Ratio2 = Annotated[Decimal, *_shown(2, "a ratio, 2 places")]
+Score2 = Annotated[Decimal, *_shown(2, "a mean score, 2 places")]
 QtyText = Annotated[
     Decimal,
     PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json"),

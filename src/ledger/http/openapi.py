@@ -15,7 +15,9 @@ from ledger import __version__
 from ledger.http import (
     described,
     parked,
+    read_customers,
     read_fulfilment,
+    read_marketing,
     read_plans,
     read_purchasing,
     read_valuation,
@@ -503,6 +505,8 @@ DESCRIBED: tuple[ReadRoute, ...] = (
     read_valuation.SUGGESTIONS,
     *read_purchasing.ROUTES,
     read_fulfilment.ROUTE,
+    *read_marketing.ROUTES,
+    *read_customers.ROUTES,
     read_plans.ROUTE,
 )
 """Every read route described by its answer model, in the order the document lists them."""
