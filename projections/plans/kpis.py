@@ -18,6 +18,12 @@ has one definition wherever it appears:
   by ``as_of``, as known at ``as_of``.
 - ``inventory_value``: ``/v1/inventory/valuation``'s ``total_value`` at the period's end, or at
   ``as_of`` before it.
+- ``csat_avg`` and ``nps``: ``/v1/customers/satisfaction``'s figures over the follow-ups
+  recorded in the period by ``as_of``.
+- ``repeat_rate_pct``: ``/v1/customers/retention``'s, over the orders placed in the period by
+  ``as_of``.
+- ``campaign_roas``: the revenue of orders carrying a campaign placed in the period over the
+  spend recorded in it, by ``as_of``, as ``/v1/marketing/campaigns`` works out a campaign's.
 
 A figure with nothing to measure is None. Shown figures are rounded once, as their report
 rounds them, and an objective is judged on the figure as shown.
@@ -35,7 +41,7 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from ledger.store import Connection
-from projections import fulfilment, inventory, purchasing, quality, sales, service
+from projections import customers, fulfilment, inventory, marketing, purchasing, quality, sales, service
 from projections.plans.periods import previous, span
 from projections.sales.figures import cents
 
@@ -160,6 +166,27 @@ async def inventory_value(reading: Reading, window: Window) -> Measure:
     return _plain(found.total_value)
 
 
+async def csat_avg(reading: Reading, window: Window) -> Measure:
+    schema = reading.schemas["customers"]
+    return _plain(await customers.csat_avg(reading.conn, schema, window.start, window.known_end))
+
+
+async def nps(reading: Reading, window: Window) -> Measure:
+    schema = reading.schemas["customers"]
+    return _plain(await customers.nps(reading.conn, schema, window.start, window.known_end))
+
+
+async def repeat_rate_pct(reading: Reading, window: Window) -> Measure:
+    schema = reading.schemas["customers"]
+    return _plain(await customers.repeat_rate_pct(reading.conn, schema, window.start, window.known_end))
+
+
+async def campaign_roas(reading: Reading, window: Window) -> Measure:
+    schema = reading.schemas["marketing"]
+    figure = await marketing.campaign_roas(reading.conn, schema, window.start, window.end, as_of=window.as_of)
+    return _plain(figure)
+
+
 KPIS: Final[Mapping[str, Kpi]] = {
     kpi.name: kpi
     for kpi in (
@@ -170,6 +197,10 @@ KPIS: Final[Mapping[str, Kpi]] = {
         Kpi("supplier_otif_pct", ("purchasing",), "up", supplier_otif_pct),
         Kpi("customer_otif_pct", ("fulfilment",), "up", customer_otif_pct),
         Kpi("inventory_value", ("inventory",), "down", inventory_value),
+        Kpi("csat_avg", ("customers",), "up", csat_avg),
+        Kpi("nps", ("customers",), "up", nps),
+        Kpi("repeat_rate_pct", ("customers",), "up", repeat_rate_pct),
+        Kpi("campaign_roas", ("marketing",), "up", campaign_roas),
     )
 }
 """Every KPI by name (``schemas.planning.Kpi`` names them all)."""

@@ -96,12 +96,20 @@ async def test_nothing_to_measure_is_null_and_off_track_then_missed(module_api: 
         "NL-1": (None, "off_track"),
         "NL-2": (None, "off_track"),
         "NL-3": (None, "off_track"),
+        "NL-4": (None, "off_track"),
+        "NL-5": (None, "off_track"),
+        "NL-6": (None, "off_track"),
+        "NL-7": (None, "off_track"),
     }
     after = await scorecard(module_api, scenario, as_of="2025-06-10", period="2025-05")
     assert {k: (v["actual"], v["status"]) for k, v in after.items()} == {
         "NL-1": (None, "missed"),
         "NL-2": (None, "missed"),
         "NL-3": (None, "missed"),
+        "NL-4": (None, "missed"),
+        "NL-5": (None, "missed"),
+        "NL-6": (None, "missed"),
+        "NL-7": (None, "missed"),
     }
 
 
@@ -135,14 +143,13 @@ async def test_horizon_and_period_filter_by_exact_match(module_api: Api, scenari
 
 async def test_the_figures_are_those_the_reports_show(module_api: Api, scenario: str) -> None:
     """One definition per figure: the scorecard agrees with each report that shows it."""
+    march = {"from": "2025-03-01", "to": "2025-04-01"}
     _, attainment = await get(module_api, "/v1/sales/attainment", scenario, period="2025-03", as_of=MID)
     assert (attainment["items"][0]["actual"], attainment["items"][0]["forecast"]) == ("260.00", "537.33")
     _, suppliers = await get(module_api, "/v1/suppliers/scorecard", scenario,
                              **{"from": "2025-03-01", "to": "2025-04-01", "as_of": AFTER})  # fmt: skip
     assert [s["otif_pct"] for s in suppliers["items"]] == ["66.67"]
-    _, fulfilment = await get(
-        module_api, "/v1/sales/fulfilment", scenario, **{"from": "2025-03-01", "to": "2025-04-01"}
-    )
+    _, fulfilment = await get(module_api, "/v1/sales/fulfilment", scenario, **march)
     assert [f["otif_pct"] for f in fulfilment["items"]] == ["66.67"]
     _, valuation = await get(module_api, "/v1/inventory/valuation", scenario, as_of=MID)
     assert valuation["total_value"] == "920.00"
@@ -154,6 +161,12 @@ async def test_the_figures_are_those_the_reports_show(module_api: Api, scenario:
     _, trends = await get(module_api, "/v1/quality/trends", scenario,
                           **{"from": "2025-03-01", "to": "2025-04-01", "bucket": "month"})  # fmt: skip
     assert [(t["inspected_units"], t["defective_units"]) for t in trends["items"]] == [(200, 4)]
+    _, satisfaction = await get(module_api, "/v1/customers/satisfaction", scenario, bucket="month", **march)
+    assert [(b["csat_avg"], b["nps"]) for b in satisfaction["items"]] == [("3.50", "-25.00")]
+    _, retention = await get(module_api, "/v1/customers/retention", scenario, period="2025-03")
+    assert retention["repeat_rate_pct"] == "33.33"
+    _, campaigns = await get(module_api, "/v1/marketing/campaigns", scenario, as_of=AFTER)
+    assert [c["roas"] for c in campaigns["items"]] == ["1.50"]
 
 
 async def test_pages_by_objective_id(module_api: Api, scenario: str) -> None:
@@ -169,7 +182,7 @@ async def test_pages_by_objective_id(module_api: Api, scenario: str) -> None:
         if cursor is None:
             break
     assert seen == sorted(await scorecard(module_api, scenario, as_of=AFTER))
-    assert len(seen) == len(EXPECTED) + 8  # RP-1, LT-1, NL-1 to 3, QV-1, SP-1 and 2
+    assert len(seen) == len(EXPECTED) + 12  # RP-1, LT-1, NL-1 to 7, QV-1, SP-1 and 2
 
 
 async def test_answers_carry_a_position_that_covers_the_write(module_api: Api, scenario: str) -> None:

@@ -31,6 +31,18 @@ Orders promised in March: SO-1 (03-05, delivered 03-04: on time in full), SO-2 (
 shipped 03-12: late), SO-3 (03-28, delivered 03-27). At MID SO-1 and SO-2 are promised by
 then: 50.00; after March 2 of 3: 66.67.
 
+Follow-ups in March (customer C-1): csat 5 and nps 10 on 03-05, 3 and 6 on 03-10, 4 and 8 on
+03-20, 2 and 0 on 03-25 (one in February, 1 and 0, is outside). At MID csat (5 + 3) / 2 = 4.00
+and nps 50 % promoters - 50 % detractors = 0.00; after March csat 14 / 4 = 3.50 and nps 25 % -
+50 % = -25.00.
+
+Repeat rate: C-1 bought in February; C-3 first orders on 03-06 (SO-5), C-2 on 03-22 (SO-4),
+neither shipped nor promised. At MID C-1 and C-3 are active, C-1 returning: 50.00; after
+March one returning of three: 33.33.
+
+Campaign CMP-1: SO-5 (10 x 20.00 = 200.00) and SO-4 (5 x 20.00 = 100.00) carry it; spend
+100.00 on 03-02 and 100.00 on 03-20. At MID 200 / 100 = 2.00; after March 300 / 200 = 1.50.
+
 Stock value of SKU-A at WH-1 (all at 10): 02-01 +100 (1000), 02-05 -10, 02-20 -5 (850), 03-03
 -10 (750), 03-08 +10 (850), 03-11 +5 (900), 03-12 -5 (850), 03-14 +5 and +2 returned (920),
 03-19 +10 (1020), 03-25 -5 (970). At MID 920.00; at March's end 970.00.
@@ -51,10 +63,13 @@ def at(time: str, name: str, body: dict[str, Any]) -> Command:
     return name, {**body, "occurred_at": time}
 
 
-def _order(order_id: str, placed: str, qty: str, promised: str | None = None) -> Command:
+def _order(
+    order_id: str, placed: str, qty: str, promised: str | None = None, *, customer: str = "C-1", **extra: str
+) -> Command:
     body: dict[str, Any] = {
+        **extra,
         "order_id": order_id,
-        "customer_id": "C-1",
+        "customer_id": customer,
         "channel": "online",
         "team_id": "T-1",
         "currency": "EUR",
@@ -90,6 +105,15 @@ def _inspect(inspection_id: str, time: str, sample: int, defective: int) -> Comm
     return at(time, "record-inspection", body)
 
 
+def _follow_up(follow_up_id: str, time: str, csat: int, nps: int) -> Command:
+    body = {"follow_up_id": follow_up_id, "customer_id": "C-1", "kind": "call", "csat": csat, "nps": nps}
+    return at(time, "record-follow-up", body)
+
+
+def _spend(spend_id: str, time: str, amount: str) -> Command:
+    return at(time, "record-campaign-spend", {"campaign_id": "CMP-1", "spend_id": spend_id, "amount": amount})
+
+
 def _complaint(complaint_id: str, time: str, severity: str) -> Command:
     body = {"complaint_id": complaint_id, "customer_id": "C-1", "channel": "email", "category": "late",
             "severity": severity, "description": "it came late"}  # fmt: skip
@@ -111,6 +135,28 @@ BUSINESS: list[Command] = [
     ("register-customer", {"customer_id": "C-1", "name": "Northwind"}),
     ("register-team", {"team_id": "T-1", "name": "Team one"}),
     ("register-supplier", {"supplier_id": "S-1", "name": "Supplies"}),
+    ("register-customer", {"customer_id": "C-2", "name": "Southwind"}),
+    ("register-customer", {"customer_id": "C-3", "name": "Eastwind"}),
+    at(
+        "2025-02-25T00:00:00Z",
+        "launch-campaign",
+        {
+            "campaign_id": "CMP-1",
+            "name": "Spring",
+            "medium": "email",
+            "starts_on": "2025-03-01",
+            "ends_on": "2025-03-31",
+            "budget": "1000.00",
+            "currency": "EUR",
+        },
+    ),
+    _follow_up("F-0", "2025-02-10T09:00:00Z", 1, 0),
+    _follow_up("F-1", "2025-03-05T09:00:00Z", 5, 10),
+    _follow_up("F-2", "2025-03-10T09:00:00Z", 3, 6),
+    _follow_up("F-3", "2025-03-20T09:00:00Z", 4, 8),
+    _follow_up("F-4", "2025-03-25T09:00:00Z", 2, 0),
+    _spend("SP-1", "2025-03-02T09:00:00Z", "100.00"),
+    _spend("SP-2", "2025-03-20T09:00:00Z", "100.00"),
     at(
         "2025-02-01T00:00:00Z",
         "receive-stock",
@@ -153,6 +199,8 @@ BUSINESS: list[Command] = [
     _complaint("C-3", "2025-03-20T00:00:00Z", "high"),
     *_answer("C-3", "2025-03-20T01:00:00Z", "2025-03-21T00:00:00Z"),
     _order("SO-3", "2025-03-20T09:00:00Z", "5", promised="2025-03-28T12:00:00Z"),
+    _order("SO-5", "2025-03-06T09:00:00Z", "10", customer="C-3", campaign_id="CMP-1"),
+    _order("SO-4", "2025-03-22T09:00:00Z", "5", customer="C-2", campaign_id="CMP-1"),
     _ship("SO-3", "SH-3", "2025-03-25T09:00:00Z", "5"),
     at("2025-03-27T09:00:00Z", "record-delivery", {"order_id": "SO-3", "shipment_id": "SH-3"}),
     _complaint("C-4", "2025-03-25T00:00:00Z", "low"),
@@ -183,6 +231,14 @@ EXPECTED: list[tuple[str, str, str, str | None, str, str | None, str]] = [
     ("CO-B", "customer_otif_pct", "70", "50.00", "off_track", "66.67", "missed"),
     ("IV-A", "inventory_value", "970", "920.00", "on_track", "970.00", "met"),
     ("IV-B", "inventory_value", "900", "920.00", "off_track", "970.00", "missed"),
+    ("CS-A", "csat_avg", "3.5", "4.00", "on_track", "3.50", "met"),
+    ("CS-B", "csat_avg", "4.5", "4.00", "off_track", "3.50", "missed"),
+    ("NP-A", "nps", "-25", "0.00", "on_track", "-25.00", "met"),
+    ("NP-B", "nps", "10", "0.00", "off_track", "-25.00", "missed"),
+    ("RR-A", "repeat_rate_pct", "33.33", "50.00", "on_track", "33.33", "met"),
+    ("RR-B", "repeat_rate_pct", "60", "50.00", "off_track", "33.33", "missed"),
+    ("RO-A", "campaign_roas", "1.5", "2.00", "on_track", "1.50", "met"),
+    ("RO-B", "campaign_roas", "2.5", "2.00", "off_track", "1.50", "missed"),
 ]
 
 PLAN: list[Command] = [
@@ -201,6 +257,10 @@ PLAN: list[Command] = [
     objective("NL-1", "supplier_otif_pct", "0", period="2025-05"),
     objective("NL-2", "defect_rate", "1", period="2025-05"),
     objective("NL-3", "sales_growth_pct", "0", period="2025-05"),
+    objective("NL-4", "csat_avg", "0", period="2025-05"),
+    objective("NL-5", "nps", "-100", period="2025-05"),
+    objective("NL-6", "repeat_rate_pct", "0", period="2025-05"),
+    objective("NL-7", "campaign_roas", "0", period="2025-05"),
     # A quarter and a span of years.
     objective("QV-1", "inventory_value", "2000", period="2025-Q1", horizon="medium"),
     objective("SP-1", "net_sales", "1000", period="2024..2025", horizon="long"),
