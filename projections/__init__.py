@@ -9,7 +9,6 @@ from projections import (
     fulfilment,
     inventory,
     marketing,
-    plans,
     purchasing,
     quality,
     sales,
@@ -31,6 +30,5 @@ ALL: tuple[Projection, ...] = (
     # beside sales and customers beside inventory, so neither process decodes every order twice.
     marketing.PROJECTION,
     customers.PROJECTION,
-    plans.PROJECTION,
 )
 """Every read model that ``ledger serve`` runs."""

@@ -1,6 +1,7 @@
-"""The plans read model: the plan's objectives, and the scorecard that measures them.
+"""The plan's objectives and the scorecard that measures them: reads over several read models.
 
-``tables`` copies objective facts, ``objectives`` tells which are in force at a time,
+The objectives' rows are tables of the sales read model (``projections.sales.objectives``);
+``objectives`` tells which are in force at a time,
 ``periods`` turns a period into instants, ``kpis`` measures each KPI through the queries of
 the read models that report it (one definition of each figure), ``scorecard`` judges them.
 """
@@ -11,17 +12,12 @@ from projections.plans.kpis import KPIS, Kpi, Measure, Reading, Window
 from projections.plans.objectives import Objective, Selection, objectives
 from projections.plans.periods import previous, span
 from projections.plans.scorecard import Score, meets, reads, scorecard, status
-from projections.plans.tables import Plans
-
-PROJECTION = Plans()
 
 __all__ = [
     "KPIS",
-    "PROJECTION",
     "Kpi",
     "Measure",
     "Objective",
-    "Plans",
     "Reading",
     "Score",
     "Selection",

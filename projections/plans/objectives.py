@@ -1,4 +1,5 @@
-"""The plan's objectives in force at a business time.
+"""The plan's objectives in force at a business time, read from the sales read model's
+``objective_events`` (``projections.sales.objectives``).
 
 At ``as_of`` an objective is its highest stream version among the facts that occurred by
 then: a later ``set-objective`` replaces the earlier, a retirement leaves it out until a

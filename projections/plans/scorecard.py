@@ -45,7 +45,7 @@ async def scorecard(
 ) -> list[Score]:
     """Up to ``limit`` objectives in force at ``as_of``, by id, scored at ``as_of``; each KPI of
     a period is measured once however many objectives name it."""
-    schema = reading.schemas["plans"]
+    schema = reading.schemas["sales"]
     found = await objectives(reading.conn, schema, as_of=as_of, selection=selection, limit=limit)
     measured: dict[tuple[str, str], Measure] = {}
     scores = []
@@ -64,5 +64,6 @@ async def scorecard(
 
 
 def reads() -> tuple[str, ...]:
-    """Every read model the scorecard reads: the plan's and those of every KPI's measure."""
-    return ("plans", *dict.fromkeys(model for kpi in KPIS.values() for model in kpi.reads))
+    """Every read model the scorecard reads: sales, which holds the objectives, and those of
+    every KPI's measure."""
+    return tuple(dict.fromkeys(("sales", *(model for kpi in KPIS.values() for model in kpi.reads))))

@@ -3,7 +3,7 @@
 ``tables`` holds its DDL and batched apply, ``totals`` the per-day, month and year sums the
 apply keeps, ``spans`` how a range of time splits into those blocks, ``flows`` the sums a read
 takes from blocks and order rows, ``queries`` its reads, ``figures`` the pure arithmetic of
-periods and attainment.
+periods and attainment, ``objectives`` the plan's objectives (read by ``projections.plans``).
 """
 
 from __future__ import annotations

@@ -234,4 +234,4 @@ async def test_min_position_waits_for_every_read_model_it_reads(module_api: Api,
     # Sales events are read by the sales, fulfilment and quality models among those it reads.
     assert "sales" in body["detail"]
     assert "fulfilment" in body["detail"]
-    assert "plans" not in body["detail"]
+    assert "purchasing" not in body["detail"]  # it reads no sales event

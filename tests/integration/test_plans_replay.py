@@ -1,6 +1,7 @@
-"""``ledger replay`` of the plans read model on both logs: the plan written by the real writer,
-projected live, then rebuilt from the log. The rebuild equals the live table; a live row gone
-missing is a difference the comparison names; a swapped-in rebuild puts it back.
+"""``ledger replay`` of the plan's objectives (tables of the sales read model) on both logs: the
+plan written by the real writer, projected live, then rebuilt from the log. The rebuild
+equals the live table; a live row gone missing is a difference the comparison names; a
+swapped-in rebuild puts it back.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from ledger.audit.replay import replay
 from ledger.projector import ProjectorRuntime
 from ledger.store import q, schema_name
 from ledger.writer import Writer
-from projections.plans import PROJECTION
+from projections.sales import PROJECTION
 from tests.support.commands import request as command_request
 from tests.support.failing import caught_up
 from tests.support.plans_story import PLAN
@@ -46,7 +47,7 @@ async def test_replay_compares_equal_to_the_live_tables_and_names_a_row_gone_mis
     settings = _settings(request, pg_dsn, prefix)
 
     [compared] = await replay(settings, [PROJECTION], compare=True, source=None, meter=Quiet())
-    assert (compared.projection, compared.equal, compared.parked_count) == ("plans", True, 0)
+    assert (compared.projection, compared.equal, compared.parked_count) == ("sales", True, 0)
 
     async with db.acquire() as conn:
         await conn.execute(f"DELETE FROM {q(schema, 'objective_events')} WHERE retired")

@@ -89,8 +89,6 @@ def test_serve_deals_every_projection_to_exactly_one_projector_process() -> None
         "fulfilment",
         "--projection",
         "marketing",
-        "--projection",
-        "plans",
     ]
 
 

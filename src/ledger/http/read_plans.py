@@ -1,10 +1,10 @@
 """``GET /v1/plans/scorecard?horizon&period&as_of``: the plan's objectives in force at ``as_of``
 (default now), each with its KPI measured and its status, paged by objective id.
 
-The scorecard reads the plans read model and every read model a KPI is measured from, in one
-answer (``reading_all``): ``min_position`` waits for all of them. ``period`` filters by exact
-match (``2026`` does not take ``2026-Q1``); ``as_of`` takes an RFC 3339 time or a date (its
-start in LEDGER_TIMEZONE).
+The scorecard reads the sales read model (which holds the objectives) and every read model a
+KPI is measured from, in one answer (``reading_all``): ``min_position`` waits for all of
+them. ``period`` filters by exact match (``2026`` does not take ``2026-Q1``); ``as_of`` takes
+an RFC 3339 time or a date (its start in LEDGER_TIMEZONE).
 """
 
 from __future__ import annotations
