@@ -252,7 +252,7 @@ def summarise(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         group = by_severity[severity]
         filed = len(group)
         resolved = sum(1 for r in group if r["status"] == "resolved")
-        breaches = sum(1 for r in group if r["breached_response"] or r["breached_resolution"])
+        breaches = len(group) - _within_sla(group)
         responses = [r["first_response_hours"] for r in group if r["first_response_hours"] is not None]
         resolutions = [r["resolution_hours"] for r in group if r["resolution_hours"] is not None]
         lines.append(
@@ -265,10 +265,30 @@ def summarise(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "p90_first_response_hours": nearest_rank(responses, 90),
                 "median_resolution_hours": median(resolutions),
                 "breaches": breaches,
-                "sla_compliance_pct": percent(filed - breaches, filed),
+                "sla_compliance_pct": sla_compliance_pct(group),
             }
         )
     return lines
+
+
+def _within_sla(rows: Sequence[Mapping[str, Any]]) -> int:
+    return sum(1 for r in rows if not (r["breached_response"] or r["breached_resolution"]))
+
+
+def sla_compliance_pct(rows: Sequence[Mapping[str, Any]]) -> Decimal | None:
+    """The share of judged complaints that breached neither clock, in percent rounded half-up
+    to 2 places; None with none. The summary's per severity, and the plan's over a period."""
+    return percent(_within_sla(rows), len(rows))
+
+
+async def sla_compliance_of(
+    conn: Connection, schema: str, *, as_of: datetime, sla: SlaHours, filed_from: datetime, filed_to: datetime
+) -> Decimal | None:
+    """``sla_compliance_pct`` of every complaint filed in [filed_from, filed_to) and by ``as_of``,
+    judged at ``as_of``: the summary's figure over all severities at once."""
+    window = Filters(filed_from=filed_from, filed_to=filed_to)
+    rows = await complaints(conn, schema, as_of=as_of, sla=sla, filters=window, limit=None)
+    return sla_compliance_pct(rows)
 
 
 def median(values: Sequence[Decimal]) -> Decimal | None:

@@ -7,9 +7,9 @@ and sums the judgements per key.
 
 from __future__ import annotations
 
-from projections.fulfilment.queries import DIMENSIONS, Figures, fulfilment
+from projections.fulfilment.queries import DIMENSIONS, Figures, fulfilment, otif_pct_of
 from projections.fulfilment.tables import Fulfilment
 
 PROJECTION = Fulfilment()
 
-__all__ = ["DIMENSIONS", "PROJECTION", "Figures", "Fulfilment", "fulfilment"]
+__all__ = ["DIMENSIONS", "PROJECTION", "Figures", "Fulfilment", "fulfilment", "otif_pct_of"]

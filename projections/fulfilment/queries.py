@@ -41,13 +41,29 @@ class Figures:
     mean_days_to_ship: Decimal | None
 
 
+async def otif_pct_of(
+    conn: Connection, schema: str, *, start: datetime, end: datetime, as_of: datetime
+) -> Decimal | None:
+    """The ``total`` key's ``otif_pct`` of orders promised in [start, end), as known at ``as_of``
+    (the plan's customer OTIF); None with no order to judge."""
+    found = await fulfilment(conn, schema, start=start, end=end, dimension="total", as_of=as_of)
+    return found[0].otif_pct if found else None
+
+
 async def fulfilment(
-    conn: Connection, schema: str, *, start: datetime | None, end: datetime | None, dimension: str
+    conn: Connection,
+    schema: str,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    dimension: str,
+    as_of: datetime | None = None,
 ) -> list[Figures]:
     """Per key of ``dimension``, by key: the orders whose promise lies in [start, end) (an
-    open end without a bound), with at least one order."""
-    bounds: list[datetime] = []
-    where = ["o.promised_at IS NOT NULL"]
+    open end without a bound), with at least one order. With ``as_of``, as known then: only
+    orders placed and shipments, cancellations and deliveries that occurred by it count."""
+    bounds: list[datetime | None] = [as_of]
+    where = ["o.promised_at IS NOT NULL", "($1::timestamptz IS NULL OR o.placed_at <= $1)"]
     if start is not None:
         bounds.append(start)
         where.append(f"o.promised_at >= ${len(bounds)}")
@@ -65,7 +81,8 @@ async def fulfilment(
                 SELECT sum(qty) AS ordered FROM {q(schema, "order_lines")} WHERE order_id = o.order_id
             ) l
             CROSS JOIN LATERAL (
-                SELECT sum(qty) AS cancelled FROM {q(schema, "cancellations")} WHERE order_id = o.order_id
+                SELECT sum(qty) AS cancelled FROM {q(schema, "cancellations")}
+                WHERE order_id = o.order_id AND ($1::timestamptz IS NULL OR cancelled_at <= $1)
             ) c
             CROSS JOIN LATERAL (
                 SELECT sum(s.qty) AS shipped, max(s.shipped_at) AS last_shipped_at,
@@ -73,7 +90,8 @@ async def fulfilment(
                 FROM {q(schema, "shipments")} s
                 LEFT JOIN {q(schema, "deliveries")} d
                     ON d.order_id = s.order_id AND d.shipment_id = s.shipment_id
-                WHERE s.order_id = o.order_id
+                    AND ($1::timestamptz IS NULL OR d.delivered_at <= $1)
+                WHERE s.order_id = o.order_id AND ($1::timestamptz IS NULL OR s.shipped_at <= $1)
             ) s
             WHERE {" AND ".join(where)}
         ), counted AS (

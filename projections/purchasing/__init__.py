@@ -11,9 +11,18 @@ streams, and every judgement at a point in time, happens in the queries (``order
 from __future__ import annotations
 
 from projections.purchasing.orders import STATUSES, OrderFilters, purchase_orders
-from projections.purchasing.scorecard import Window, scorecard
+from projections.purchasing.scorecard import Window, otif_pct_of, scorecard
 from projections.purchasing.tables import Purchasing
 
 PROJECTION = Purchasing()
 
-__all__ = ["PROJECTION", "STATUSES", "OrderFilters", "Purchasing", "Window", "purchase_orders", "scorecard"]
+__all__ = [
+    "PROJECTION",
+    "STATUSES",
+    "OrderFilters",
+    "Purchasing",
+    "Window",
+    "otif_pct_of",
+    "purchase_orders",
+    "scorecard",
+]

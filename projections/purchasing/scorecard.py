@@ -25,6 +25,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+import asyncpg
+
 from ledger.store import Connection, q
 
 _HUNDRED: Final = Decimal(100)
@@ -109,11 +111,24 @@ def _share(part: int, whole: int) -> Decimal | None:
     return None if whole == 0 else (_HUNDRED * part / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+async def _counted(
+    conn: Connection, schema: str, window: Window, *, after: str | None, limit: int | None
+) -> list[asyncpg.Record]:
+    return list(await conn.fetch(_sql(schema), window.as_of, window.start, window.end, after, limit))
+
+
+async def otif_pct_of(conn: Connection, schema: str, window: Window) -> Decimal | None:
+    """The scorecard's ``otif_pct`` over every supplier's lines at once (the plan's supplier
+    OTIF): the lines each supplier's figure counts, summed; None with none counted."""
+    rows = await _counted(conn, schema, window, after=None, limit=None)
+    return _share(sum(int(r["otif"]) for r in rows), sum(int(r["lines"]) for r in rows))
+
+
 async def scorecard(
     conn: Connection, schema: str, window: Window, *, after: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` suppliers after ``after``, in supplier id order, with their figures."""
-    rows = await conn.fetch(_sql(schema), window.as_of, window.start, window.end, after, limit)
+    rows = await _counted(conn, schema, window, after=after, limit=limit)
     items = []
     for row in rows:
         lines, in_full = int(row["lines"]), int(row["in_full"])

@@ -10,7 +10,16 @@ arithmetic is pure (``pchart``).
 from __future__ import annotations
 
 from projections.quality.pchart import Chart, Point, Subgroup, p_chart, western_electric
-from projections.quality.queries import Filters, complaint_rate, control_chart, pareto, trends
+from projections.quality.queries import (
+    Filters,
+    Inspected,
+    complaint_rate,
+    control_chart,
+    defect_rate,
+    inspected,
+    pareto,
+    trends,
+)
 from projections.quality.tables import Quality
 
 PROJECTION = Quality()
@@ -19,11 +28,14 @@ __all__ = [
     "PROJECTION",
     "Chart",
     "Filters",
+    "Inspected",
     "Point",
     "Quality",
     "Subgroup",
     "complaint_rate",
     "control_chart",
+    "defect_rate",
+    "inspected",
     "p_chart",
     "pareto",
     "trends",

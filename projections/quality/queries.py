@@ -67,17 +67,47 @@ def _plain(value: Decimal) -> Decimal:
     return value.normalize() if value != value.to_integral_value() else value.quantize(Decimal(1))
 
 
+_COUNTS: Final = """
+    count(*) AS inspections,
+    coalesce(sum(i.sample_size), 0) AS inspected_units,
+    coalesce(sum(i.defective_units), 0) AS defective_units,
+    count(DISTINCT i.lot_id) FILTER (WHERE i.disposition = 'reject') AS rejected_lots
+"""
+"""What a trend's bucket counts, over ``inspections i``: the same whether bucketed or not."""
+
+
+def defect_rate(defective: int, inspected: int, places: Decimal) -> Decimal | None:
+    """Defective over inspected units, rounded half-up to ``places``; None with none inspected."""
+    return None if inspected == 0 else rounded(Decimal(defective) / Decimal(inspected), places)
+
+
+@dataclass(frozen=True, slots=True)
+class Inspected:
+    """What the selected inspections add up to, unbucketed."""
+
+    inspections: int
+    inspected_units: int
+    defective_units: int
+    rejected_lots: int
+
+
+async def inspected(conn: Connection, schema: str, filters: Filters) -> Inspected:
+    """A trend's figures over the whole selection at once (the plan's defect rate)."""
+    row = await conn.fetchrow(
+        f"SELECT {_COUNTS} FROM {q(schema, 'inspections')} i WHERE {_where(schema)}", *filters.args()
+    )
+    assert row is not None  # an aggregate always has a row
+    fields = ("inspections", "inspected_units", "defective_units", "rejected_lots")
+    return Inspected(*(int(row[k]) for k in fields))
+
+
 async def trends(
     conn: Connection, schema: str, filters: Filters, bucket: Bucket, timezone: str
 ) -> list[dict[str, Any]]:
     """Per bucket: inspections, units inspected and defective, the defect rate, lots rejected."""
     rows = await conn.fetch(
         f"""
-        SELECT date_trunc($6, i.occurred_at, $7) AS bucket,
-               count(*) AS inspections,
-               sum(i.sample_size) AS inspected_units,
-               sum(i.defective_units) AS defective_units,
-               count(DISTINCT i.lot_id) FILTER (WHERE i.disposition = 'reject') AS rejected_lots
+        SELECT date_trunc($6, i.occurred_at, $7) AS bucket, {_COUNTS}
         FROM {q(schema, "inspections")} i
         WHERE {_where(schema)}
         GROUP BY 1 ORDER BY 1
@@ -92,9 +122,7 @@ async def trends(
             "inspections": row["inspections"],
             "inspected_units": row["inspected_units"],
             "defective_units": row["defective_units"],
-            "defect_rate": rounded(
-                Decimal(row["defective_units"]) / Decimal(row["inspected_units"]), SHARE_PLACES
-            ),
+            "defect_rate": defect_rate(row["defective_units"], row["inspected_units"], SHARE_PLACES),
             "rejected_lots": row["rejected_lots"],
         }
         for row in rows

@@ -3,13 +3,20 @@
 ``tables`` holds its DDL and batched apply, ``totals`` the per-day, month and year sums the
 apply keeps, ``spans`` how a range of time splits into those blocks, ``flows`` the sums a read
 takes from blocks and order rows, ``queries`` its reads, ``figures`` the pure arithmetic of
-periods and attainment.
+periods and attainment, ``objectives`` the plan's objectives (read by ``projections.plans``).
 """
 
 from __future__ import annotations
 
-from projections.sales.figures import Attainment, Days, business_days, period_span
-from projections.sales.queries import BASES, DIMENSIONS, Day, Period, attainment_of, daily
+from projections.sales.figures import (
+    Attainment,
+    Days,
+    attainment,
+    business_days,
+    elapsed_fraction,
+    period_span,
+)
+from projections.sales.queries import BASES, DIMENSIONS, Day, Period, actuals_of, attainment_of, daily
 from projections.sales.tables import Sales, cancelled_amount
 
 PROJECTION = Sales()
@@ -23,9 +30,12 @@ __all__ = [
     "Days",
     "Period",
     "Sales",
+    "actuals_of",
+    "attainment",
     "attainment_of",
     "business_days",
     "cancelled_amount",
     "daily",
+    "elapsed_fraction",
     "period_span",
 ]

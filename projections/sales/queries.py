@@ -50,7 +50,7 @@ async def attainment_of(
     a key is its highest version set by then.
     """
     targets = await _targets(conn, schema, period.name, dimension, as_of)
-    actuals = await _actuals(conn, schema, period, dimension, basis, as_of)
+    actuals = await actuals_of(conn, schema, period, dimension, basis, as_of)
     elapsed = elapsed_fraction(period.start, period.end, as_of)
     keys = sorted(set(targets) | {key for key, amount in actuals.items() if amount != 0})
     return [attainment(key, targets.get(key), actuals.get(key, Fraction(0)), elapsed) for key in keys]
@@ -69,7 +69,7 @@ async def _targets(
     return {row["key"]: row["amount"] for row in rows}
 
 
-async def _actuals(
+async def actuals_of(
     conn: Connection, schema: str, period: Period, dimension: str, basis: str, as_of: datetime
 ) -> dict[str, Fraction]:
     """Per key: shipped less returned in the period by ``as_of``; or placed in the period by

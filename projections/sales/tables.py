@@ -3,9 +3,10 @@
 Order rows are keyed by their event (order id and stream version, product sku, target stream
 and version) and only ever inserted, so a redelivered fact changes nothing and any split of
 the facts into batches yields the same tables. Every target version is kept, not just the
-latest, so that ``as_of`` can ask which target was in force at a past business time. The
-totals (``totals``) are sums of the order rows' flows, each added by the statement that
-inserted its row, so they too are the same whatever the batches.
+latest, so that ``as_of`` can ask which target was in force at a past business time; so is
+every version of the plan's objectives (``objectives``). The totals (``totals``) are sums of
+the order rows' flows, each added by the statement that inserted its row, so they too are the
+same whatever the batches.
 
 Order events all live on the order's stream, where ``OrderPlaced`` comes first: a move (a
 shipment, return or cancellation) takes its order line's price, channel, team and sku at
@@ -22,10 +23,10 @@ from decimal import Decimal
 from typing import ClassVar
 
 from ledger.store import Connection, Fact, q
-from projections.sales import totals
+from projections.sales import objectives, totals
 from schemas import event_types
 from schemas.catalog import ProductRegistered
-from schemas.planning import SalesTargetSet
+from schemas.planning import ObjectiveRetired, ObjectiveSet, SalesTargetSet
 from schemas.sales import OrderCancelled, OrderPlaced, OrderReturned, OrderShipped
 
 # order_id, version, line_no, kind, occurred_at, qty, amount (None for a cancellation: priced here)
@@ -34,14 +35,23 @@ MoveRow = tuple[str, int, int, str, datetime, Decimal, Decimal | None]
 
 class Sales:
     name: ClassVar[str] = "sales"
-    version: ClassVar[int] = 2  # 2: the totals, and order rows that carry what reads group by
+    # 2: the totals, and order rows that carry what reads group by; 3: the plan's objectives
+    version: ClassVar[int] = 3
     areas: ClassVar[tuple[str, ...]] = ("catalog", "sales", "planning")
     event_types: ClassVar[frozenset[str]] = event_types(
-        ProductRegistered, OrderPlaced, OrderShipped, OrderCancelled, OrderReturned, SalesTargetSet
+        ProductRegistered,
+        OrderPlaced,
+        OrderShipped,
+        OrderCancelled,
+        OrderReturned,
+        SalesTargetSet,
+        ObjectiveSet,
+        ObjectiveRetired,
     )
 
     def ddl(self, schema: str) -> str:
-        return f"""
+        return (
+            f"""
         CREATE TABLE IF NOT EXISTS {q(schema, "products")} (
             sku text PRIMARY KEY,
             category text NOT NULL
@@ -93,13 +103,17 @@ class Sales:
             amount numeric NOT NULL,
             PRIMARY KEY (period, dimension, key, version)
         );
-        """ + totals.ddl(schema)
+        """
+            + totals.ddl(schema)
+            + objectives.ddl(schema)
+        )
 
     async def apply(self, conn: Connection, schema: str, facts: Sequence[Fact]) -> None:
         products: list[tuple[str, str]] = []
         placed: list[tuple[OrderPlaced, datetime]] = []
         moves: list[MoveRow] = []
         targets: list[tuple[str, str, str, int, datetime, Decimal]] = []
+        objective_rows: list[objectives.EventRow] = []
         for fact in facts:
             event, envelope = fact.event, fact.envelope
             at, version = envelope.occurred_at, envelope.version
@@ -121,10 +135,13 @@ class Sales:
                     ]
                 case SalesTargetSet():
                     targets.append((event.period, event.dimension, event.key, version, at, event.amount))
+                case ObjectiveSet() | ObjectiveRetired():
+                    objective_rows.append(objectives.row_of(event, envelope))
         await _insert_products(conn, schema, products)
         await _insert_orders(conn, schema, placed)
         await _insert_moves(conn, schema, moves)
         await _insert_targets(conn, schema, targets)
+        await objectives.insert(conn, schema, objective_rows)
 
 
 def _columns(rows: Sequence[tuple[object, ...]]) -> list[list[object]]:

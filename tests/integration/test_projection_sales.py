@@ -20,7 +20,16 @@ from tests.support import projecting
 from tests.support.projecting import facts_from, interleaved
 
 T0 = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
-TABLES = ("products", "orders", "order_lines", "order_moves", "targets", "totals", "sku_totals")
+TABLES = (
+    "products",
+    "orders",
+    "order_lines",
+    "order_moves",
+    "targets",
+    "totals",
+    "sku_totals",
+    "objective_events",
+)
 
 SO_1_LINES = [
     {"line_no": 1, "sku": "SKU-A", "qty": "10", "unit_price": "10.00"},

@@ -18,6 +18,7 @@ from ledger.http import (
     read_customers,
     read_fulfilment,
     read_marketing,
+    read_plans,
     read_purchasing,
     read_valuation,
     rebuild,
@@ -506,6 +507,7 @@ DESCRIBED: tuple[ReadRoute, ...] = (
     read_fulfilment.ROUTE,
     *read_marketing.ROUTES,
     *read_customers.ROUTES,
+    read_plans.ROUTE,
 )
 """Every read route described by its answer model, in the order the document lists them."""
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -49,10 +49,14 @@ def page(items: list[dict[str, Any]], limit: int, key: list[str]) -> dict[str, A
 
 @dataclass
 class ReadScope:
+    """A read's connection, the live schema of the read model it reads (``schema``; of each
+    of them by name in ``schemas`` when it reads several), and the position it reflects."""
+
     conn: Connection
     schema: str
     position: Position
     query: Query
+    schemas: Mapping[str, str] = field(default_factory=dict)
 
     def json(self, body: object) -> web.Response:
         return web.Response(
@@ -71,6 +75,17 @@ def _default(value: object) -> object:
 @asynccontextmanager
 async def reading(request: web.Request, projection: str, *, scope: str = "read") -> AsyncIterator[ReadScope]:
     """Authenticate, wait for ``min_position`` if asked, and lend a connection to the live tables."""
+    async with reading_all(request, (projection,), scope=scope) as found:
+        yield found
+
+
+@asynccontextmanager
+async def reading_all(
+    request: web.Request, projections: Sequence[str], *, scope: str = "read"
+) -> AsyncIterator[ReadScope]:
+    """``reading`` of several read models in one answer: ``min_position`` waits for every one
+    of them (in the one ``wait_ms``), and the position it reflects is the least of theirs, so
+    the header is never ahead of the rows of any of them."""
     (await authenticate(request)).require(scope)
     models = request.app[READ_MODELS]
     query = Query(request)
@@ -78,19 +93,23 @@ async def reading(request: web.Request, projection: str, *, scope: str = "read")
     token = request.query.get("min_position")
     if token is not None:
         target = Position.from_token(token)
-        if not await models.wait_for(projection, target, wait_ms / 1000):
+        reached = await asyncio.gather(*(models.wait_for(p, target, wait_ms / 1000) for p in projections))
+        if behind := [p for p, done in zip(projections, reached, strict=True) if not done]:
             raise Problem(
                 503,
                 "not-caught-up",
-                f"the {projection} read model has not reached min_position within {wait_ms} ms",
+                f"the {', '.join(behind)} read model{'s have' if len(behind) > 1 else ' has'} "
+                f"not reached min_position within {wait_ms} ms",
             )
-    # Schema and position of one moment, taken before the read: it sees at least that much.
-    position, schema = models.position(projection), models.schema(projection)
+    # Schemas and position of one moment, taken before the read: it sees at least that much.
+    position = models.position_of(projections)
+    schemas = {p: models.schema(p) for p in projections}
+    what = ", ".join(projections)
     timeout = request.app[SETTINGS].pool_acquire_timeout_s
     try:
-        with unavailable_as(f"reading {projection}"):
+        with unavailable_as(f"reading {what}"):
             async with request.app[READ_DB].acquire(timeout=timeout) as conn:
-                yield ReadScope(conn, schema, position, query)
+                yield ReadScope(conn, schemas[projections[0]], position, query, schemas)
     except DatabaseUnavailable as e:
         if isinstance(e.__cause__, _GONE):
             await _refreshed(models)

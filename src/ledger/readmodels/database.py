@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 
-from ledger.log import Position
+from ledger.log import Position, TopicPartition
 from ledger.projector import bookkeeping, status
 from ledger.projector.bookkeeping import CHECKPOINT_CHANNEL, LIVE_CHANNEL
 from ledger.projector.stats import projector_key
@@ -115,6 +115,15 @@ class DatabaseReadModels:
 
     def position(self, name: str) -> Position:
         return self._positions[name]
+
+    def position_of(self, names: Sequence[str]) -> Position:
+        # A partition one of them has not reached yet is absent from its position: offset 0.
+        offsets: dict[TopicPartition, int] = {}
+        for name in names:
+            for tp in self._positions[name]:
+                readers = [n for n in names if tp.topic in self._topics[n]]
+                offsets[tp] = min(self._positions[n].get_offset(tp) for n in readers)
+        return Position(offsets)
 
     async def wait_for(self, name: str, target: Position, timeout: float) -> bool:
         topics = self._topics[name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -68,6 +69,11 @@ class ReadModels(Protocol):
 
     def position(self, name: str) -> Position:
         """How far the live tables are: never ahead of what a read of them sees."""
+        ...
+
+    def position_of(self, names: Sequence[str]) -> Position:
+        """How far the live tables of all of ``names`` are, together: per partition, the least
+        of the positions of those that read its topic (never ahead of any of them)."""
         ...
 
     async def wait_for(self, name: str, target: Position, timeout: float) -> bool:
