@@ -5,16 +5,18 @@ the embedded PostgreSQL log, and projected by the app's own runtime; each test r
 real routes through the app. The read models' figures are tested against hand-worked
 figures elsewhere; here the question is whether the demo gives them something worth
 showing: conversion that differs by channel, satisfaction lower after complaints,
-customers who come, come back and lapse, campaigns that pay and some that do not.
+customers who come, come back and lapse, campaigns that pay and some that do not, and a
+plan whose scorecard has objectives on track and off, met and missed.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -25,6 +27,7 @@ from ledger.config import Settings
 from ledger.demo import generate
 from ledger.demo.runner import submit_all
 from ledger.http.keys import WRITER
+from schemas.planning import Kpi
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -122,3 +125,14 @@ async def test_campaigns_pay_back_some_well_one_poorly_and_one_has_not_spent_yet
         i["budget_used_pct"] is not None and Decimal(i["budget_used_pct"]) > 100 for i in campaigns.values()
     )
     assert sum(i["orders"] > 0 for i in campaigns.values()) >= 5
+
+
+async def test_the_scorecard_has_objectives_on_track_and_off_each_kpi_measured(demo: Demo) -> None:
+    items = (await demo.get("/v1/plans/scorecard", as_of=NOW.isoformat(), limit="1000"))["items"]
+    statuses = Counter(i["status"] for i in items)
+    assert statuses["on_track"] + statuses["met"] >= 3, statuses
+    assert statuses["off_track"] + statuses["missed"] >= 3, statuses
+    assert {i["kpi"] for i in items} == set(get_args(Kpi)), "every KPI of the plan, and none unknown"
+    assert [i["objective_id"] for i in items if i["actual"] is None] == [], (
+        "each KPI has something to measure"
+    )
