@@ -9,24 +9,23 @@ the three years from the first one long ones for NPS, satisfaction, the return o
 spend and defects. Each is set on the last business afternoon before its period (or with
 the opening of the books).
 
-Like the sales targets, the targets are set against what the history will show (the
-generator knows its future, a manager a forecast of it, ``measures``): some within reach,
-some a stretch, so the scorecard has objectives on track and off, met and missed. Once,
-at about three fifths of the history, the quarter's sales objective is revised; at about
-seven tenths the year's delivery objective is retired in favour of the quarterly ones.
+Targets are set as a manager sets them, never by measuring the history (the read models
+measure it): net sales from the sales forecast (``planning.run_rate``) with a margin below
+it (within reach) or above it (a stretch); every other KPI from the company's standing
+ambitions, one figure within reach of what this company does and one a stretch. So the
+scorecard has objectives on track and off, met and missed. Once, at about three fifths of
+the history, the quarter's sales objective is revised; at about seven tenths the year's
+delivery objective is retired in favour of the quarterly ones.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
-from ledger.demo.measures import Measures, period_span
-from ledger.demo.planning import set_before
+from ledger.demo.planning import run_rate, set_before
 from ledger.demo.simulation import Planned, Sim
 from ledger.demo.timeline import is_business_day
 
@@ -71,18 +70,23 @@ GROWTH: Final = Spec(
     after_opening=True,
 )
 GROWTH_TARGET: Final = Decimal("3.00")
-LOWER_IS_BETTER: Final = ("defect_rate", "inventory_value")
-# kpi: (margin, relative or in points, step of the target, places)
-ROUNDING: Final = {
-    "net_sales": (0.07, True, 1000.0, 2),
-    "campaign_roas": (0.15, True, 0.1, 2),
-    "defect_rate": (0.2, True, 0.001, 6),
-    "inventory_value": (0.1, True, 5000.0, 2),
-    "csat_avg": (0.15, False, 0.05, 2),
-    "nps": (8.0, False, 1.0, 2),
+# kpi: (within reach, a stretch), picked by Spec.stretch; for the defect rate and the stock's
+# value lower is better
+AMBITIONS: Final = {
+    "sla_compliance_pct": (Decimal("85.00"), Decimal("97.50")),
+    "customer_otif_pct": (Decimal("88.00"), Decimal("98.00")),
+    "campaign_roas": (Decimal("2.50"), Decimal("12.00")),
+    "defect_rate": (Decimal("0.030000"), Decimal("0.008000")),
+    "repeat_rate_pct": (Decimal("60.00"), Decimal("90.00")),
+    "csat_avg": (Decimal("3.70"), Decimal("4.40")),
+    "nps": (Decimal("10.00"), Decimal("30.00")),
+    "supplier_otif_pct": (Decimal("70.00"), Decimal("88.00")),
+    "inventory_value": (Decimal("150000.00"), Decimal("90000.00")),
 }
-PCT: Final = (4.0, False, 0.5, 2)
-FALLBACK: Final = {"campaign_roas": 4.0, "defect_rate": 0.015, "csat_avg": 4.0, "nps": 20.0}
+# net sales: the forecast times (within reach, a stretch), picked the same way, to the thousand
+SALES_MARGINS: Final = (Decimal("0.85"), Decimal("1.15"))
+THOUSAND: Final = Decimal(1000)
+CENT: Final = Decimal("0.01")
 REVISED_AT: Final = 0.6
 RETIRED_AT: Final = 0.7
 RETIRE_REASON: Final = "Delivery performance is managed per quarter from now on"
@@ -91,27 +95,26 @@ RETIRE_REASON: Final = "Delivery performance is managed per quarter from now on"
 def objectives(sim: Sim) -> list[Planned]:
     """Every objective of the history, its one revision and its one retirement, in time order."""
     timeline = sim.timeline
-    measures = Measures(((p.at, p.name, p.body) for p in sim.planned), timeline.tz)
     first, last = timeline.local_date(timeline.start), timeline.local_date(timeline.end)
     plan: list[Planned] = []
     periods = _periods(first, last)
     for period in periods["quarter"]:
         label = f"{period[5:]} {period[:4]}"
-        opened = period_span(period, timeline.tz)[0] > timeline.start
+        opened = timeline.at(period_days(period)[0], 0.0) > timeline.start
         plan += [
-            _objective(sim, measures, s, "short", period, f"{s.title}, {label}")
+            _objective(sim, s, "short", period, f"{s.title}, {label}")
             for s in QUARTER
             if opened or not s.after_opening
         ]
     for period in periods["month"]:
         # growth is measured against the month before, which the books must hold whole
-        if period_span(_previous_month(period), timeline.tz)[0] >= timeline.start:
-            plan.append(_objective(sim, measures, GROWTH, "short", period, f"{GROWTH.title}, {period}"))
+        if timeline.at(period_days(_previous_month(period))[0], 0.0) >= timeline.start:
+            plan.append(_objective(sim, GROWTH, "short", period, f"{GROWTH.title}, {period}"))
     for period in periods["year"]:
-        plan += [_objective(sim, measures, s, "medium", period, f"{s.title}, {period}") for s in YEAR]
+        plan += [_objective(sim, s, "medium", period, f"{s.title}, {period}") for s in YEAR]
     for period in periods["span"]:
         years = period.replace("..", "-")
-        plan += [_objective(sim, measures, s, "long", period, f"{s.title}, {years}") for s in SPAN]
+        plan += [_objective(sim, s, "long", period, f"{s.title}, {years}") for s in SPAN]
     plan += _revision_and_retirement(sim, plan)
     return sorted(plan, key=lambda p: p.at)
 
@@ -133,60 +136,48 @@ def _previous_month(period: str) -> str:
     return f"{index // 12}-{index % 12 + 1:02d}"
 
 
-def _objective(sim: Sim, measures: Measures, spec: Spec, horizon: str, period: str, title: str) -> Planned:
+def period_days(period: str) -> tuple[date, date]:
+    """The first day of a month, quarter, year or span of years, and the first day after it."""
+    first, dots, last = period.partition("..")
+    if dots:
+        return date(int(first), 1, 1), date(int(last) + 1, 1, 1)
+    year, _, rest = period.partition("-")
+    if not rest:
+        start, months = date(int(year), 1, 1), 12
+    elif rest.startswith("Q"):
+        start, months = date(int(year), 3 * int(rest[1]) - 2, 1), 3
+    else:
+        start, months = date(int(year), int(rest), 1), 1
+    index = start.year * 12 + start.month - 1 + months
+    return start, date(index // 12, index % 12 + 1, 1)
+
+
+def _objective(sim: Sim, spec: Spec, horizon: str, period: str, title: str) -> Planned:
     timeline = sim.timeline
-    start, end = period_span(period, timeline.tz)
-    at = set_before(sim, max(start.date(), timeline.local_date(timeline.start)))
+    first, end = period_days(period)
+    at = set_before(sim, max(first, timeline.local_date(timeline.start)))
     body = {
         "objective_id": f"OBJ-{period.replace('..', '-')}-{spec.code}",
         "title": title,
         "horizon": horizon,
         "period": period,
         "kpi": spec.kpi,
-        "target": str(_target(sim, measures, spec, start, end)),
+        "target": str(_target(sim, spec, first, end)),
         "owner": spec.owner,
     }
     return Planned(at, "set-objective", body)
 
 
-def _target(sim: Sim, measures: Measures, spec: Spec, start: datetime, end: datetime) -> Decimal:
+def _target(sim: Sim, spec: Spec, first: date, end: date) -> Decimal:
     if spec.kpi == "sales_growth_pct":
         return GROWTH_TARGET
-    actual = _actual(sim, measures, spec.kpi, start, end)
-    margin, relative, step, places = ROUNDING.get(spec.kpi, PCT)
-    if actual is None:
-        actual = FALLBACK.get(spec.kpi, 90.0)
-    better = -1.0 if spec.kpi in LOWER_IS_BETTER else 1.0
-    sign = better if spec.stretch else -better  # a stretch lies on the better side of the actual
-    target = actual * (1 + sign * margin) if relative else actual + sign * margin
-    rounded = (math.ceil if sign > 0 else math.floor)(target / step) * step
-    if not relative:
-        rounded = min(rounded, 100.0)
-    return Decimal(rounded).quantize(Decimal(1).scaleb(-places))
-
-
-def _actual(sim: Sim, measures: Measures, kpi: str, start: datetime, end: datetime) -> float | None:
-    as_of = sim.timeline.end
-    ongoing = end > as_of
-    upto = min(end, as_of)
-    if kpi == "net_sales":
-        done = measures.net_sales(start, upto)
-        elapsed = (upto - start) / (end - start)
-        return done / elapsed if ongoing and elapsed else done
-    if kpi == "inventory_value":
-        books, products = sim.books, sim.company.products
-        return sum(float(level.on_hand * products[sku].cost) for (sku, _), level in books.levels.items())
-    figures: dict[str, Callable[[], float | None]] = {
-        "sla_compliance_pct": lambda: measures.sla_compliance_pct(start, end, as_of),
-        "defect_rate": lambda: measures.defect_rate(start, end),
-        "supplier_otif_pct": lambda: measures.supplier_otif_pct(start, end, as_of),
-        "customer_otif_pct": lambda: measures.customer_otif_pct(start, end, as_of),
-        "csat_avg": lambda: measures.csat_avg(start, end),
-        "nps": lambda: measures.nps(start, end),
-        "repeat_rate_pct": lambda: measures.repeat_rate_pct(start, end),
-        "campaign_roas": lambda: measures.campaign_roas(start, end),
-    }
-    return figures[kpi]()
+    if spec.kpi == "net_sales":
+        # over the days of the period the books hold: a manager opening them mid-quarter
+        # plans only what is left of it
+        opened = max(first, sim.timeline.local_date(sim.open_at))
+        forecast = run_rate(sim, opened, end) * SALES_MARGINS[spec.stretch]
+        return ((forecast / THOUSAND).quantize(Decimal(1)) * THOUSAND).quantize(CENT)
+    return AMBITIONS[spec.kpi][spec.stretch]
 
 
 def _revision_and_retirement(sim: Sim, plan: list[Planned]) -> list[Planned]:
