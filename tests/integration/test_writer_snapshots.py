@@ -220,7 +220,7 @@ async def test_a_refill_of_a_fresh_log_resumes_neither_the_old_snapshot_nor_the_
     fresh = await make_log()
     refill = Writer(fresh)
     await refill.start()
-    await refill.submit_many(list(company_history(days=8, seed=11)))
+    await refill.submit_many(list(company_history(days=14, seed=11)))
     await refill.stop()
     await settled(fresh, refill.position)
     assert refill.position.covers(writer.position)
