@@ -76,8 +76,10 @@ def configure_logging(level: str = "info", *, role: str | None = None) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        # A text stream in all but its static type, which structlog spells ``TextIO``.
-        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _Stderr())),
+        # A text stream in all but its static type, which structlog spells ``TextIO``. A line
+        # and its newline go out in one write: the children of ``ledger serve`` share one
+        # stderr, and a newline written apart let another process's line run into this one.
+        logger_factory=structlog.WriteLoggerFactory(file=cast(TextIO, _Stderr())),
         # Not cached: a process that configures more than once (the tests, running the CLI in
         # process) would keep writing through whichever configuration a logger first met.
         # Nothing logs per event, so the lookup a call costs is not worth a stale logger.

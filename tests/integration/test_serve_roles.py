@@ -151,6 +151,16 @@ async def test_serve_restarts_a_killed_api_worker_and_projector_and_stops_every_
             } & set(now)
 
         await until(restarted, "the killed API worker and projector process are restarted")
+        successors = {pid: role for pid, role in children_of(serve.pid).items() if pid not in children}
+
+        def serving_again() -> bool:
+            # SIGTERM before a child installs its handler kills it by the signal: wait until
+            # the restarted API worker listens and the restarted projector process owns.
+            ready = {"api": "api_listening", "project": "projection_owned"}
+            logged = {role: {e.get("pid") for e in serve.logged(event)} for role, event in ready.items()}
+            return all(pid in logged[role] for pid, role in successors.items())
+
+        await until(serving_again, "the restarted API worker listens and the projector process owns")
         load.stopping = True
         await asyncio.gather(*callers)
 
