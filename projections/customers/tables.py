@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from ledger.store import Connection, Fact, q
+from ledger.store import Connection, Fact, insert_new, q
 from schemas import event_types
 from schemas.catalog import CustomerRegistered
 from schemas.customers import FollowUpRecorded
@@ -134,12 +134,12 @@ class Customers:
                     turns.append((event.complaint_id, version, "resolved", at))
                 case ComplaintReopened():
                     turns.append((event.complaint_id, version, "reopened", at))
-        await _insert(conn, schema, "follow_ups", follow_ups, _FOLLOW_UP_COLUMNS)
-        await _insert(conn, schema, "customers", customers, _CUSTOMER_COLUMNS)
-        await _insert(conn, schema, "orders", orders, _ORDER_COLUMNS)
-        await _insert(conn, schema, "order_moves", moves, _MOVE_COLUMNS)
-        await _insert(conn, schema, "complaints", complaints, _COMPLAINT_COLUMNS)
-        await _insert(conn, schema, "complaint_turns", turns, _TURN_COLUMNS)
+        await insert_new(conn, schema, "follow_ups", follow_ups, _FOLLOW_UP_COLUMNS)
+        await insert_new(conn, schema, "customers", customers, _CUSTOMER_COLUMNS)
+        await insert_new(conn, schema, "orders", orders, _ORDER_COLUMNS)
+        await insert_new(conn, schema, "order_moves", moves, _MOVE_COLUMNS)
+        await insert_new(conn, schema, "complaints", complaints, _COMPLAINT_COLUMNS)
+        await insert_new(conn, schema, "complaint_turns", turns, _TURN_COLUMNS)
 
 
 _FOLLOW_UP_COLUMNS = (
@@ -172,21 +172,3 @@ _TURN_COLUMNS = (
     ("state", "text"),
     ("occurred_at", "timestamptz"),
 )
-
-
-async def _insert(
-    conn: Connection,
-    schema: str,
-    table: str,
-    rows: Sequence[tuple[object, ...]],
-    columns: Sequence[tuple[str, str]],
-) -> None:
-    """Insert ``rows`` (one per fact) unless already there."""
-    if not rows:
-        return
-    names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"${n}::{type_}[]" for n, (_, type_) in enumerate(columns, start=1))
-    await conn.execute(
-        f"INSERT INTO {q(schema, table)} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
-        *[list(column) for column in zip(*rows, strict=True)],
-    )

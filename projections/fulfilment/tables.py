@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from ledger.store import Connection, Fact, q
+from ledger.store import Connection, Fact, insert_new, q
 from schemas import event_types
 from schemas.sales import OrderCancelled, OrderPlaced, OrderShipped, ShipmentDelivered
 
@@ -102,11 +102,11 @@ class Fulfilment:
                     ]
                 case ShipmentDelivered():
                     delivered.append((event.order_id, event.shipment_id, version, at))
-        await _insert(conn, schema, "orders", orders, _ORDER_COLUMNS)
-        await _insert(conn, schema, "order_lines", lines, _LINE_COLUMNS)
-        await _insert(conn, schema, "shipments", shipped, _SHIPMENT_COLUMNS)
-        await _insert(conn, schema, "cancellations", cancelled, _CANCEL_COLUMNS)
-        await _insert(conn, schema, "deliveries", delivered, _DELIVERY_COLUMNS)
+        await insert_new(conn, schema, "orders", orders, _ORDER_COLUMNS)
+        await insert_new(conn, schema, "order_lines", lines, _LINE_COLUMNS)
+        await insert_new(conn, schema, "shipments", shipped, _SHIPMENT_COLUMNS)
+        await insert_new(conn, schema, "cancellations", cancelled, _CANCEL_COLUMNS)
+        await insert_new(conn, schema, "deliveries", delivered, _DELIVERY_COLUMNS)
 
 
 _ORDER_COLUMNS = (
@@ -138,21 +138,3 @@ _DELIVERY_COLUMNS = (
     ("version", "integer"),
     ("delivered_at", "timestamptz"),
 )
-
-
-async def _insert(
-    conn: Connection,
-    schema: str,
-    table: str,
-    rows: Sequence[tuple[object, ...]],
-    columns: Sequence[tuple[str, str]],
-) -> None:
-    """Insert ``rows`` (one per event, or per event line) unless already there."""
-    if not rows:
-        return
-    names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"${n}::{type_}[]" for n, (_, type_) in enumerate(columns, start=1))
-    await conn.execute(
-        f"INSERT INTO {q(schema, table)} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
-        *[list(column) for column in zip(*rows, strict=True)],
-    )

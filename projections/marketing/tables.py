@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from ledger.store import Connection, Fact, q
+from ledger.store import Connection, Fact, insert_new, q
 from projections.sales import cancelled_amount
 from schemas import event_types
 from schemas.marketing import (
@@ -204,27 +204,13 @@ class Marketing:
                     ]
                 case OrderCancelled():
                     cancelled += [(event.order_id, version, ln.line_no, at, ln.qty) for ln in event.lines]
-        await _insert(conn, schema, "campaigns", campaigns, _CAMPAIGN)
-        await _insert(conn, schema, "spends", spends, _SPEND)
-        await _insert(conn, schema, "leads", leads, _LEAD)
-        await _insert(conn, schema, "lead_steps", steps, _STEP)
-        await _insert(conn, schema, "orders", orders, _ORDER)
-        await _insert(conn, schema, "order_lines", lines, _LINE)
+        await insert_new(conn, schema, "campaigns", campaigns, _CAMPAIGN)
+        await insert_new(conn, schema, "spends", spends, _SPEND)
+        await insert_new(conn, schema, "leads", leads, _LEAD)
+        await insert_new(conn, schema, "lead_steps", steps, _STEP)
+        await insert_new(conn, schema, "orders", orders, _ORDER)
+        await insert_new(conn, schema, "order_lines", lines, _LINE)
         await _insert_cancellations(conn, schema, cancelled)
-
-
-async def _insert(
-    conn: Connection, schema: str, table: str, rows: Sequence[tuple[object, ...]], columns: Columns
-) -> None:
-    """Insert ``rows`` (one per fact, or per line of a fact) unless already there."""
-    if not rows:
-        return
-    names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"${n}::{type_}[]" for n, (_, type_) in enumerate(columns, start=1))
-    await conn.execute(
-        f"INSERT INTO {q(schema, table)} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
-        *[list(column) for column in zip(*rows, strict=True)],
-    )
 
 
 async def _insert_cancellations(conn: Connection, schema: str, rows: list[CancelRow]) -> None:

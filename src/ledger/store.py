@@ -142,6 +142,26 @@ def q(*parts: str) -> str:
     return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
 
 
+async def insert_new(
+    conn: Connection,
+    schema: str,
+    table: str,
+    rows: Sequence[tuple[object, ...]],
+    columns: Sequence[tuple[str, str]],
+) -> None:
+    """Insert ``rows`` (one per fact, or per line of a fact) unless already there: the write of
+    insert-only read models, whose rows are keyed by the facts' own ids, so a redelivered
+    fact changes nothing."""
+    if not rows:
+        return
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"${n}::{type_}[]" for n, (_, type_) in enumerate(columns, start=1))
+    await conn.execute(
+        f"INSERT INTO {q(schema, table)} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+        *[list(column) for column in zip(*rows, strict=True)],
+    )
+
+
 async def copy_into_temp(
     conn: Connection, name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]
 ) -> str:
