@@ -13,10 +13,13 @@ receives each area's events and the answers to its commands, and sends commands.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Final
 
 from ledger import __version__
 from ledger.cloudevents import CONTENT_TYPE, SOURCE, SPEC_VERSION, dataschema, header_name
+from ledger.config import Settings
 from schemas.export import json_schemas
 from schemas.registry import AREAS, COMMANDS, EVENTS, area_of_event
 
@@ -104,6 +107,25 @@ def document(
         "components": {"schemas": schemas, "messages": messages},
     }
     return body
+
+
+def for_settings(settings: Settings) -> dict[str, Any]:
+    """The document of the log ``settings`` name: its prefix, partitions and Kafka servers
+    (``ledger schemas``; ``/asyncapi.json`` builds it once per process from the same fields)."""
+    return document(
+        prefix=settings.topic_prefix,
+        partitions=settings.partitions,
+        replicas=settings.replication_factor,
+        bootstrap=settings.kafka_bootstrap,
+    )
+
+
+def write(body: dict[str, Any], out_dir: Path) -> Path:
+    """``out_dir/asyncapi.json``, indented, in the document's own order (``ledger schemas``)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "asyncapi.json"
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 def _summary(doc: str | None, fallback: str) -> str:

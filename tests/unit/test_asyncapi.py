@@ -27,6 +27,7 @@ from referencing.jsonschema import DRAFT7
 from handlers import DomainError, WriteModel, decide, evolve
 from ledger import cloudevents
 from ledger.asyncapi import document
+from ledger.cli import _parser
 from ledger.demo import generate
 from ledger.envelope import Envelope
 from schemas import EVENTS, area_of_stream, parse_command
@@ -192,3 +193,18 @@ def test_every_demo_command_is_a_valid_record_of_the_commands_channel() -> None:
     assert not validator(body, messages["command.place-order"]["payload"]).is_valid(
         {"name": "place-order", "body": {"order_id": "SO-1"}}
     )
+
+
+def test_ledger_schemas_writes_the_asyncapi_document_of_the_configured_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEDGER_TOPIC_PREFIX", "acme")
+    monkeypatch.setenv("LEDGER_KAFKA_BOOTSTRAP", "k1:9092")
+
+    args = _parser().parse_args(["schemas", "--out", str(tmp_path)])
+    assert args.run(args) == 0  # as ``main`` runs it, minus the collector tuning it does per process
+
+    written = json.loads((tmp_path / "asyncapi.json").read_text(encoding="utf-8"))
+    assert written == document(prefix="acme", bootstrap="k1:9092")
+    assert (tmp_path / "events" / "OrderPlaced.v1.json").is_file()
+    assert capsys.readouterr().out.endswith(f"JSON Schema files and asyncapi.json to {tmp_path}\n")

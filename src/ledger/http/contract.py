@@ -24,6 +24,7 @@ from aiohttp import web
 
 from ledger import asyncapi
 from ledger.cloudevents import DATASCHEMA_ROUTE
+from ledger.config import Settings
 from ledger.http.keys import SETTINGS
 from ledger.http.problems import Problem
 from schemas.export import json_schemas, render
@@ -52,8 +53,14 @@ def _event_schemas() -> dict[tuple[str, int], Served]:
     return {(t, v): Served.of(render(files[f"events/{t}.v{v}.json"])) for t, v in EVENTS}
 
 
+def _asyncapi(settings: Settings) -> Served:
+    return _asyncapi_of(
+        settings.topic_prefix, settings.partitions, settings.replication_factor, settings.kafka_bootstrap
+    )
+
+
 @cache
-def _asyncapi(prefix: str, partitions: int, replicas: int, bootstrap: str | None) -> Served:
+def _asyncapi_of(prefix: str, partitions: int, replicas: int, bootstrap: str | None) -> Served:
     body = asyncapi.document(prefix=prefix, partitions=partitions, replicas=replicas, bootstrap=bootstrap)
     return Served.of(orjson.dumps(body))
 
@@ -67,11 +74,7 @@ def _answer(request: web.Request, served: Served, content_type: str) -> web.Resp
 
 
 async def asyncapi_json(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    served = _asyncapi(
-        settings.topic_prefix, settings.partitions, settings.replication_factor, settings.kafka_bootstrap
-    )
-    return _answer(request, served, "application/json")
+    return _answer(request, _asyncapi(request.app[SETTINGS]), "application/json")
 
 
 async def event_schema(request: web.Request) -> web.Response:
