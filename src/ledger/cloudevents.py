@@ -49,6 +49,7 @@ _SOURCE = SOURCE.encode()
 _CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
+@lru_cache(maxsize=1024)  # spelled for every event exported or fed
 def dataschema(type_: str, schema_version: int) -> str:
     """The ``dataschema`` of events of this type and schema version: a URI reference (a path)."""
     return DATASCHEMA_ROUTE.format(type=quote(type_, safe=""), schema_version=schema_version)
