@@ -129,7 +129,8 @@ def write(body: dict[str, Any], out_dir: Path) -> Path:
 
 
 def _summary(doc: str | None, fallback: str) -> str:
-    return (doc or fallback).strip().splitlines()[0]
+    """A docstring's first paragraph on one line."""
+    return " ".join((doc or fallback).strip().split("\n\n")[0].split())
 
 
 def _components(name: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -333,11 +334,12 @@ the path where the ledger's HTTP API serves the JSON Schema of the payload \
 (`/v1/schemas/{type}/{schema_version}`); events recorded before it existed carry none. \
 `ce_hash` chains each stream: `sha256(ce_prevhash || canonical envelope)`.
 
-Without Kafka (the embedded default) the same messages are served over HTTP: \
-`GET /v1/events` (scope `events`) answers them as CloudEvents structured JSON (each header \
-above an attribute without its `ce_` prefix, the payload as `data`), resumable from a \
-position, and with `Accept: text/event-stream` as Server-Sent Events whose `id` is the \
-position, resumed with `Last-Event-ID`.
+The same messages are served over HTTP on either log, so also on the embedded default, which \
+has no Kafka: `GET /v1/events` (scope `events`) answers them as CloudEvents structured JSON \
+(the headers above as attributes without their `ce_` prefix, `content-type` as \
+`datacontenttype`, the payload as `data`), from \
+any position on, and with `Accept: text/event-stream` as Server-Sent Events whose `id` is \
+the position after the event, resumed with `Last-Event-ID`.
 
 Commands (Kafka log only): a record on the commands channel, keyed by an idempotency key, \
 with the header `authorization: Bearer <token>` and the value `{"name", "body"}`, is \
