@@ -12,6 +12,9 @@ fingerprint=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
+if [ "$want" = dev ]; then
+  bash deploy/asyncapi/install.sh   # the AsyncAPI parser the tests check /asyncapi.json with
+fi
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
   exit 0
 fi

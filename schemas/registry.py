@@ -7,7 +7,7 @@ to the latest version with registered upcasters (one function per version step, 
 so stored events never change). `decode_event` trusts the log's data, validated when its
 command was decided, and builds the event without validating it again (`schemas.trusted`);
 `parse_event` validates every field, for `ledger verify` and data from outside the log.
-`area_of_stream` names the topic a stream belongs to.
+`area_of_stream` names the topic a stream belongs to, `area_of_event` that of an event class.
 """
 
 import copy
@@ -102,6 +102,16 @@ def area_of_stream(stream: str) -> str:
         return _AREA_OF_CATEGORY[category]
     except KeyError:
         raise ValueError(f"unknown stream category {category!r} in {stream!r}") from None
+
+
+def area_of_event(cls: type[Event]) -> str:
+    """The area (and so the topic) of every event of a class.
+
+    A class's streams all have one category (its `stream()` formats its own fields after a
+    fixed `category:`), so the stream of a placeholder instance, built without validation,
+    names it."""
+    placeholder = cls.model_construct(None, **dict.fromkeys(cls.model_fields, "0"))
+    return area_of_stream(placeholder.stream())
 
 
 def event_type(cls: type[Event]) -> str:

@@ -28,6 +28,7 @@ import projections
 from ledger.config import Settings
 from ledger.database import database_url
 from ledger.http import (
+    contract,
     operations,
     parked,
     read_audit,
@@ -306,7 +307,9 @@ def read_side(app: web.Application) -> None:
 
 
 def add_read_routes(app: web.Application) -> None:
-    """Every route that reads a read model (and the projections' own controls)."""
+    """Every route that reads (the one list for ``create_app`` and ``ledger api``): the read
+    models, the projections' own controls, and the public contract of the event streams
+    (``/asyncapi.json`` and the event schemas by URL)."""
     for module in (
         read_inventory,
         read_valuation,
@@ -321,6 +324,7 @@ def add_read_routes(app: web.Application) -> None:
         read_audit,
         rebuild,
         parked,
+        contract,
     ):
         module.add_routes(app)
 

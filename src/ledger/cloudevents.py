@@ -3,12 +3,21 @@
 Binary mode on Kafka: ``ce_*`` headers carry the attributes, the value is the event's JSON
 data and the key is the stream. Structured mode for export lines: one JSON object with the
 attributes and ``data``. Extension names are lower-case alphanumerics, as the spec demands.
+
+``dataschema`` names where the JSON Schema of the event's data is served: a path on the
+ledger's own HTTP API (``/v1/schemas/{type}/{schema_version}``), resolved against whatever
+address the ledger is reached at, so the log, the export and the feed carry the same bytes on
+every deployment. It is derived from the type and schema version, so it is outside the hash:
+events recorded before it existed carry none, and readers neither need it nor check it
+(``ledger verify`` does).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -17,6 +26,8 @@ from ledger.envelope import Envelope, format_time, parse_time
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 SOURCE = "urn:ledger"
+DATASCHEMA_ROUTE = "/v1/schemas/{type}/{schema_version}"
+"""The HTTP route that serves an event's JSON Schema, and so the form of ``dataschema``."""
 
 
 class MalformedMessage(ValueError):
@@ -38,6 +49,22 @@ _SOURCE = SOURCE.encode()
 _CONTENT_TYPE = CONTENT_TYPE.encode()
 
 
+@lru_cache(maxsize=1024)  # spelled for every event exported or fed
+def dataschema(type_: str, schema_version: int) -> str:
+    """The ``dataschema`` of events of this type and schema version: a URI reference (a path)."""
+    return DATASCHEMA_ROUTE.format(type=quote(type_, safe=""), schema_version=schema_version)
+
+
+@lru_cache(maxsize=1024)
+def _dataschema_header(type_: str, schema_version: int) -> bytes:
+    return dataschema(type_, schema_version).encode()
+
+
+def header_name(attribute: str) -> str:
+    """The Kafka header of a CloudEvents attribute in binary mode."""
+    return "content-type" if attribute == "datacontenttype" else f"ce_{attribute}"
+
+
 def attributes(event: Envelope) -> dict[str, str]:
     """The CloudEvents attributes of an event, every value as a string."""
     attrs = {
@@ -48,6 +75,7 @@ def attributes(event: Envelope) -> dict[str, str]:
         "subject": event.stream,
         "time": format_time(event.occurred_at),
         "datacontenttype": CONTENT_TYPE,
+        "dataschema": dataschema(event.type, event.schema_version),
         "streamversion": str(event.version),
         "schemaversion": str(event.schema_version),
         "recordedat": format_time(event.recorded_at),
@@ -66,7 +94,7 @@ def to_binary(event: Envelope) -> BinaryMessage:
     """The record of an event; its value is ``data``'s canonical JSON, the bytes the hash covers.
 
     The headers are ``attributes`` in the same order, spelled out here: this runs once per
-    event the writer appends.
+    event the writer appends (so ``ce_dataschema`` is encoded once per type and version).
     """
     headers = [
         ("ce_specversion", _SPEC_VERSION),
@@ -76,6 +104,7 @@ def to_binary(event: Envelope) -> BinaryMessage:
         ("ce_subject", event.stream.encode()),
         ("ce_time", format_time(event.occurred_at).encode()),
         ("content-type", _CONTENT_TYPE),
+        ("ce_dataschema", _dataschema_header(event.type, event.schema_version)),
         ("ce_streamversion", str(event.version).encode()),
         ("ce_schemaversion", str(event.schema_version).encode()),
         ("ce_recordedat", format_time(event.recorded_at).encode()),
@@ -134,12 +163,14 @@ def from_binary(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]
 
 
 def to_structured(event: Envelope) -> dict[str, Any]:
+    """The event as one JSON object: the attributes and ``data`` (an export line, a feed item)."""
     structured: dict[str, Any] = dict(attributes(event))
     structured["data"] = event.data
     return structured
 
 
 def from_structured(line: dict[str, Any]) -> Envelope:
+    """The envelope of a structured event; ``dataschema``, derived, is not read (nor needed)."""
     attrs = {k: str(v) for k, v in line.items() if k != "data"}
     return _from_attributes(attrs, line.get("data"))
 

@@ -70,6 +70,7 @@ async def test_appended_events_read_back_whole(harness: Harness, prefix: str) ->
         assert record.key == record.envelope().stream.encode()
         assert record.topic == log.topic_for(record.envelope().stream)
         assert record.partition == log.partition_for(record.envelope().stream)
+        assert ("ce_dataschema", b"/v1/schemas/StockAdjusted/1") in record.headers
 
 
 async def test_streams_keep_their_order_across_many_batches(harness: Harness, prefix: str) -> None:

@@ -21,7 +21,7 @@ import pytest
 import structlog
 
 import projections
-from ledger.audit.exchange import encode_line, manifest_path
+from ledger.audit.exchange import encode_line, encode_line_with, file_sha256, manifest_path
 from ledger.audit.verify import LineOrder
 from ledger.cli import main
 from ledger.envelope import Envelope
@@ -114,6 +114,11 @@ def test_every_exported_line_parses_with_the_official_cloudevents_sdk(history: H
         legacy = from_json(line)
         assert legacy["id"] == event.id
         assert legacy["hash"] == event.hash
+
+
+def test_every_exported_line_names_the_schema_of_its_type_and_version(history: History) -> None:
+    for line, event in zip(history.lines, history.events, strict=True):
+        assert orjson.loads(line)["dataschema"] == f"/v1/schemas/{event.type}/{event.schema_version}"
 
 
 def test_the_manifest_counts_areas_and_holds_every_stream_head(history: History) -> None:
@@ -246,6 +251,10 @@ def tamper(history: History, how: str) -> Tampered:
                 (other.id, other.stream, "not the manifest's head hash", "rewritten"),
             ],
         )
+    if how == "dataschema of another type":
+        lines[middle] = encode_line_with(one, "/v1/schemas/OrderPlaced/1")
+        elsewhere = (*named, "dataschema '/v1/schemas/OrderPlaced/1' is not its own")
+        return Tampered(lines, [elsewhere, ("manifest", "SHA-256")])
     raise AssertionError(how)
 
 
@@ -257,6 +266,7 @@ TAMPERINGS = [
     "event duplicated",
     "hash rewritten without the chain",
     "last hash rewritten",
+    "dataschema of another type",
 ]
 
 
@@ -404,6 +414,24 @@ def test_import_unverified_takes_a_clean_file_without_its_manifest(
     assert out[0].startswith(f"import: {len(history.lines)} events from {bare} into the log {env!r}")
     status, out, _ = run(capsys, "verify")
     assert status == 0, out
+
+
+def test_an_export_written_before_events_carried_dataschema_still_verifies_and_imports(
+    history: History, env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "before.jsonl"
+    old.write_bytes(b"".join(encode_line_with(event, None) for event in history.events))
+    manifest = orjson.loads(manifest_path(history.export).read_bytes())
+    manifest_path(old).write_bytes(orjson.dumps({**manifest, "sha256": file_sha256(old)}))
+    assert b"dataschema" not in old.read_bytes()
+
+    status, out, _ = run(capsys, "verify", "--source", str(old))
+    assert status == 0, out
+    status, out, _ = run(capsys, "import", str(old))
+    assert status == 0, out
+    again = tmp_path / "again.jsonl"
+    assert run(capsys, "export", "--out", str(again))[0] == 0
+    assert again.read_bytes() == history.export.read_bytes()  # imported events carry it
 
 
 # -- replay ---------------------------------------------------------------------------------

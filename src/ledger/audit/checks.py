@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ledger.audit.exchange import count_lines, encode_line, parse_line
+import orjson
+
+from ledger.audit.exchange import count_lines, encode_line, encode_line_with, parse_line
 from ledger.audit.importing import Fingerprint
 from ledger.audit.manifest import Manifest
 from ledger.audit.verify import LineOrder, Verification
@@ -73,9 +75,17 @@ def verify_file(
 
 
 def _canonical(event: Envelope, line: bytes, where: str, verification: Verification) -> None:
-    """An export writes each event one way only; any other spelling of it was made by hand."""
+    """An export writes each event one way only; any other spelling of it was made by hand.
+
+    Exports written before events carried ``dataschema`` have none, and are spelled as they
+    were; a ``dataschema`` that does not point at the event's own schema is named as such."""
     try:
         written = encode_line(event)
+        if written == line:
+            return
+        said = orjson.loads(line).get("dataschema")  # parse_line took it: an object of strings
+        verification.dataschema(event, said, where)
+        written = encode_line_with(event, said)
     except (ValueError, TypeError, OverflowError) as e:
         verification.find(event, f"cannot be written back as an export line: {e}", where)
         return

@@ -6,7 +6,8 @@ exporting again gives the same bytes. The manifest beside it (``FILE.manifest.js
 ``ledger.audit.manifest``) says what the file holds.
 
 Reading a line is strict: an export holds exactly the attributes ``export`` writes, each a JSON
-string, so anything else is a reason the line is not an event, never an exception.
+string, so anything else is a reason the line is not an event, never an exception. Exports
+written before events carried ``dataschema`` lack that attribute and read the same.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "Manifest",
     "count_lines",
     "encode_line",
+    "encode_line_with",
     "export",
     "file_sha256",
     "manifest_path",
@@ -42,7 +44,8 @@ Progress = Callable[[int], None]
 
 _ATTRIBUTES = frozenset(
     {
-        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "streamversion",
+        "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema",
+        "streamversion",
         "schemaversion", "recordedat", "actor", "correlationid", "causationid", "prevhash", "hash",
         "idempotencykey", "data",
     }
@@ -51,6 +54,16 @@ _ATTRIBUTES = frozenset(
 
 def encode_line(event: Envelope) -> bytes:
     return orjson.dumps(to_structured(event), option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def encode_line_with(event: Envelope, dataschema: str | None) -> bytes:
+    """The event's line with this ``dataschema``, or without one (as exports before it were)."""
+    structured = to_structured(event)
+    if dataschema is None:
+        del structured["dataschema"]
+    else:
+        structured["dataschema"] = dataschema
+    return orjson.dumps(structured, option=orjson.OPT_SORT_KEYS) + b"\n"
 
 
 class _Spool:

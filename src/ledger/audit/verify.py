@@ -8,7 +8,9 @@ A live log is also checked for placement (each message on its stream's topic and
 keyed by its stream). An export file is also checked against its manifest, which is what
 catches changes the chains alone cannot see: a stream's last events removed, or its last
 event rewritten with a freshly computed hash. The file's lines follow the log's partitions,
-so a line that sits among another partition's lines was moved there.
+so a line that sits among another partition's lines was moved there. An event that carries a
+``dataschema`` (an attribute outside the hash, absent from events recorded before it existed)
+must name its own type and version's schema.
 
 A history is input like any other: whatever a line or a message holds (values of the wrong
 kind, out of range, in another alphabet), the verification reports it as a finding and goes
@@ -26,6 +28,7 @@ from pydantic import ValidationError
 
 from ledger.audit.manifest import Head, Manifest
 from ledger.audit.shape import envelope_problems, printable
+from ledger.cloudevents import dataschema
 from ledger.envelope import Envelope
 from ledger.log.topology import Topology
 from schemas import AREAS, UnknownEventType, area_of_stream, parse_event
@@ -102,6 +105,9 @@ class Verification:
             self.unreadable(where, str(e) or type(e).__name__)
             return
         self.check(event, where)
+        said = next((value for name, value in record.headers if name == "ce_dataschema"), None)
+        if said is not None:
+            self.dataschema(event, said.decode(errors="replace"), where)
         try:
             topic, partition = log.topic_for(event.stream), log.partition_for(event.stream)
         except ValueError:
@@ -110,6 +116,15 @@ class Verification:
             self.find(event, f"on the wrong topic or partition: belongs on {topic}[{partition}]", where)
         if record.key != event.stream.encode():
             self.find(event, f"message key {record.key!r} is not the stream id", where)
+
+    def dataschema(self, event: Envelope, said: str | None, where: str = "") -> None:
+        """A ``dataschema`` the event carries must point at its own type and version's schema;
+        none at all is fine (events recorded before it existed)."""
+        if said is None:
+            return
+        expected = dataschema(event.type, event.schema_version)
+        if said != expected:
+            self.find(event, f"dataschema {said!r} is not its own type and version's, {expected}", where)
 
     def unreadable(self, where: str, why: str) -> None:
         """A message that is not an event at all (not JSON, no envelope)."""

@@ -59,7 +59,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="a read model to project (repeatable; default: all)",
     )
     project.set_defaults(run=_project, gc="projector")
-    schemas = commands.add_parser("schemas", help="write the JSON Schema of every command and event")
+    schemas = commands.add_parser(
+        "schemas",
+        help="write the JSON Schema of every command and event, and the AsyncAPI document",
+        description="Write DIR/commands/<name>.json, DIR/events/<Type>.v<n>.json and DIR/asyncapi.json "
+        "(the AsyncAPI 3.0 document of the log the LEDGER_* settings name, as /asyncapi.json serves it).",
+    )
     schemas.add_argument("--out", type=Path, default=Path("schemas/json"), help="directory to write into")
     schemas.set_defaults(run=_schemas)
 
@@ -140,8 +145,11 @@ def _project(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
+    from ledger import asyncapi
     from schemas.export import write_json_schemas
 
+    settings = Settings()
     written = write_json_schemas(args.out)
-    print(f"wrote {len(written)} JSON Schema files to {args.out}")
+    document = asyncapi.write(asyncapi.for_settings(settings), args.out)
+    print(f"wrote {len(written)} JSON Schema files and {document.name} to {args.out}")
     return 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger import __version__
 from ledger.http import (
+    contract,
     described,
     parked,
     read_customers,
@@ -533,6 +534,7 @@ def document() -> dict[str, Any]:
             **_read_paths(),
             **rebuild.openapi_paths(),
             **parked.openapi_paths(),
+            **contract.openapi_paths(),
             **described_paths,
         },
         "components": components,

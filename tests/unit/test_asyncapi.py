@@ -1,0 +1,210 @@
+"""The AsyncAPI document: valid for the official AsyncAPI parser, and every event the write side
+records, with its Kafka headers and key, is one of its messages.
+
+The parser is ``@asyncapi/parser`` from npm, installed into ``deploy/asyncapi`` from its lock
+file by ``deploy/bootstrap.sh dev``. The sample events are decided by the real ``handlers``
+over a demo history (as the writer decides them) and sealed as the writer seals them, plus
+the golden StockAdjusted v1 events and the token events of ``handlers.access``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+from handlers import DomainError, WriteModel, decide, evolve
+from ledger import cloudevents
+from ledger.asyncapi import document
+from ledger.cli import _parser
+from ledger.demo import generate
+from ledger.envelope import Envelope
+from schemas import EVENTS, area_of_stream, parse_command
+from schemas.access import IssueToken, RevokeToken
+from schemas.base import Command
+from tests.support.golden import golden_events
+
+PARSER = Path(__file__).resolve().parents[2] / "deploy" / "asyncapi"
+NOW = datetime(2026, 11, 20, 15, 30, 12, tzinfo=UTC)
+DAYS = 45  # the shortest demo history whose events are of every type and version it can make
+PER_TYPE = 25  # samples validated per event type and version
+
+
+def _unavailable(message: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def parse_with_official_parser(tmp_path: Path, *documents: dict[str, Any]) -> list[dict[str, Any]]:
+    """What ``@asyncapi/parser`` says of each document (``deploy/asyncapi/validate.cjs``)."""
+    node = shutil.which("node")
+    if node is None:
+        _unavailable("node is not installed: the AsyncAPI parser runs on Node.js")
+    if not (PARSER / "node_modules" / "@asyncapi" / "parser").is_dir():
+        _unavailable("the AsyncAPI parser is not installed: run bash deploy/asyncapi/install.sh")
+    paths = [tmp_path / f"asyncapi-{n}.json" for n in range(len(documents))]
+    for path, body in zip(paths, documents, strict=True):
+        path.write_text(json.dumps(body))
+    done = subprocess.run(
+        [str(node), "validate.cjs", *map(str, paths)], cwd=PARSER, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_the_official_parser_finds_nothing_wrong_with_the_document(tmp_path: Path) -> None:
+    on_kafka = document(prefix="acme", partitions=6, replicas=3, bootstrap="k1:9092, k2:9092")
+    broken = document()
+    broken["operations"]["receive-sales"]["action"] = "listen"
+
+    embedded, kafka, refused = parse_with_official_parser(tmp_path, document(), on_kafka, broken)
+
+    for answer in (embedded, kafka):
+        assert answer["parsed"], answer
+        found = Counter(d["severity"] for d in answer["diagnostics"])
+        assert found["error"] == found["warning"] == 0, answer["diagnostics"]
+    assert not refused["parsed"]
+    assert [d["path"] for d in refused["diagnostics"] if d["severity"] == "error"] == [
+        "operations/receive-sales/action"
+    ]
+    assert on_kafka["servers"] == {
+        "kafka-1": {"host": "k1:9092", "protocol": "kafka", "description": "a bootstrap server of the log"},
+        "kafka-2": {"host": "k2:9092", "protocol": "kafka", "description": "a bootstrap server of the log"},
+    }
+    assert "servers" not in document()
+    assert on_kafka["channels"]["sales"]["address"] == "acme.sales"
+    assert on_kafka["channels"]["sales"]["bindings"]["kafka"]["partitions"] == 6
+
+
+@cache
+def decided_envelopes() -> tuple[Envelope, ...]:
+    """Events of every kind the write side records, sealed into envelopes as the writer does."""
+    state = WriteModel()
+    commands: list[Command] = [parse_command(name, body) for name, body in generate(NOW, 7, DAYS)]
+    commands += [
+        IssueToken(principal="ana", scopes=("sales:write", "read"), occurred_at=NOW),
+        RevokeToken(principal="ana", occurred_at=NOW),
+    ]
+    heads: dict[str, tuple[int, str]] = {}
+    sealed: list[Envelope] = []
+    for n, command in enumerate(commands):
+        try:
+            events = decide(state, command)
+        except DomainError:
+            continue
+        for event in events:
+            evolve(state, event)
+            stream = event.stream()
+            version, prevhash = heads.get(stream, (0, ""))
+            envelope = Envelope.seal(
+                id=f"e-{len(sealed)}", type=event.type, schema_version=event.schema_version,
+                stream=stream, version=version + 1, occurred_at=command.occurred_at or NOW,
+                recorded_at=NOW, actor="clerk", correlation_id=f"c-{n}", causation_id=f"c-{n}",
+                idempotency_key=f"k-{n}" if n % 2 else None, prevhash=prevhash, data=event.data(),
+            )  # fmt: skip
+            heads[stream] = (envelope.version, envelope.hash)
+            sealed.append(envelope)
+    return (*sealed, *golden_events())
+
+
+def samples() -> dict[tuple[str, int], list[Envelope]]:
+    found: dict[tuple[str, int], list[Envelope]] = {}
+    for envelope in decided_envelopes():
+        kept = found.setdefault((envelope.type, envelope.schema_version), [])
+        if len(kept) < PER_TYPE:
+            kept.append(envelope)
+    return found
+
+
+def validator(body: dict[str, Any], schema: dict[str, Any]) -> Draft7Validator:
+    """A validator of ``schema`` whose references resolve inside the document ``body``."""
+    registry: Registry[Any] = Registry().with_resource("urn:doc", Resource(body, DRAFT7))
+    return Draft7Validator(_rebased(schema), registry=registry)
+
+
+def _rebased(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: f"urn:doc{v}" if k == "$ref" else _rebased(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_rebased(item) for item in node]
+    return node
+
+
+def test_every_event_type_and_version_of_the_registry_is_a_message_of_its_areas_channel() -> None:
+    body = document()
+    found = samples()
+    assert set(found) == set(EVENTS)  # the samples below cover the whole registry
+    for (type_, version), envelopes in found.items():
+        name = f"{type_}.v{version}"
+        area = area_of_stream(envelopes[0].stream)
+        assert name in body["channels"][area]["messages"], (name, area)
+        assert {"$ref": f"#/channels/{area}/messages/{name}"} in body["operations"][f"receive-{area}"][
+            "messages"
+        ]
+    listed = [
+        m for area, channel in body["channels"].items() if "command" not in area for m in channel["messages"]
+    ]
+    assert sorted(listed) == sorted(f"{t}.v{v}" for t, v in EVENTS)
+
+
+def test_real_events_their_headers_and_keys_validate_against_their_messages() -> None:
+    body = document()
+    checked = 0
+    for (type_, version), envelopes in samples().items():
+        message = body["components"]["messages"][f"{type_}.v{version}"]
+        payload = validator(body, message["payload"])
+        headers = validator(body, message["headers"])
+        key = validator(body, message["bindings"]["kafka"]["key"])
+        for envelope in envelopes:
+            record = cloudevents.to_binary(envelope)
+            decoded = {name: value.decode() for name, value in record.headers}
+            assert set(decoded) <= set(message["headers"]["properties"])
+            for found in (payload.iter_errors(envelope.data), headers.iter_errors(decoded)):
+                assert not list(found), (type_, version, envelope.data, decoded)
+            assert key.is_valid(record.key.decode())
+            checked += 1
+    assert checked > len(EVENTS)
+    other = body["components"]["messages"]["OrderPlaced.v1"]
+    assert not validator(body, other["headers"]).is_valid(
+        {n: v.decode() for n, v in cloudevents.to_binary(decided_envelopes()[0]).headers}
+    )  # a message's headers name its type: no event is valid as another
+
+
+def test_every_demo_command_is_a_valid_record_of_the_commands_channel() -> None:
+    body = document()
+    messages = body["components"]["messages"]
+    channel = body["channels"]["commands"]["messages"]
+    for name, command in generate(NOW, 7, 10):
+        assert f"command.{name}" in channel
+        record = {"name": name, "body": json.loads(json.dumps(command))}
+        assert not list(validator(body, messages[f"command.{name}"]["payload"]).iter_errors(record))
+    assert not validator(body, messages["command.place-order"]["payload"]).is_valid(
+        {"name": "place-order", "body": {"order_id": "SO-1"}}
+    )
+
+
+def test_ledger_schemas_writes_the_asyncapi_document_of_the_configured_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEDGER_TOPIC_PREFIX", "acme")
+    monkeypatch.setenv("LEDGER_KAFKA_BOOTSTRAP", "k1:9092")
+
+    args = _parser().parse_args(["schemas", "--out", str(tmp_path)])
+    assert args.run(args) == 0  # as ``main`` runs it, minus the collector tuning it does per process
+
+    written = json.loads((tmp_path / "asyncapi.json").read_text(encoding="utf-8"))
+    assert written == document(prefix="acme", bootstrap="k1:9092")
+    assert (tmp_path / "events" / "OrderPlaced.v1.json").is_file()
+    assert capsys.readouterr().out.endswith(f"JSON Schema files and asyncapi.json to {tmp_path}\n")
