@@ -58,35 +58,60 @@ async def send(
     return [Sent(m.partition, m.offset, key) for m, (key, _, _) in zip(metadata, records, strict=True)]
 
 
+class Answers:
+    """A plain ``read_committed`` consumer of the results topic, reading in the background from
+    its start: ``received`` grows as answers commit; ``complete`` waits for the rest."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int) -> None:
+        self._tps = [TopicPartition(topic, p) for p in range(partitions)]
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=None,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self.received: list[Answer] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Answers:
+        await self._consumer.start()
+        self._consumer.assign(self._tps)
+        await self._consumer.seek_to_beginning()
+        self._task = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self._consumer.stop()
+
+    async def _read(self) -> None:
+        while True:
+            for messages in (await self._consumer.getmany(timeout_ms=200)).values():
+                self.received.extend(_answer(m) for m in messages)
+
+    async def complete(self, expected: int, timeout: float = 60) -> list[Answer]:
+        """Every committed answer, once at least ``expected`` are in and the topic is read to its end."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if len(self.received) >= expected:
+                ends = await self._consumer.end_offsets(self._tps)
+                if all([await self._consumer.position(tp) >= ends[tp] for tp in self._tps]):
+                    return list(self.received)
+            assert self._task is not None
+            assert not self._task.done(), "the answers' reader stopped"
+            assert time.monotonic() < deadline, f"{len(self.received)} answers of {expected} in {timeout} s"
+            await asyncio.sleep(0.05)
+
+
 async def read_answers(
     bootstrap: str, topic: str, partitions: int, expected: int, timeout: float = 60
 ) -> list[Answer]:
     """Every committed answer, waiting until at least ``expected`` are there, then to the end."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    answers: list[Answer] = []
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning()
-        deadline = time.monotonic() + timeout
-        while True:
-            for messages in (await consumer.getmany(timeout_ms=200)).values():
-                answers.extend(_answer(m) for m in messages)
-            if len(answers) >= expected:
-                ends = await consumer.end_offsets(tps)
-                if all([await consumer.position(tp) >= ends[tp] for tp in tps]):
-                    return answers
-            assert time.monotonic() < deadline, f"{len(answers)} answers of {expected} within {timeout} s"
-            await asyncio.sleep(0)
-    finally:
-        await consumer.stop()
+    async with Answers(bootstrap, topic, partitions) as answers:
+        return await answers.complete(expected, timeout)
 
 
 def _answer(message: Any) -> Answer:
