@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from tests.integration.test_writer_faults import assert_log_is_whole, read_envelopes
 from tests.integration.test_writer_takeover import registered_pid
-from tests.support.command_topic import Answers, Sent, bearer, by_command, command, send
+from tests.support.command_topic import Answers, Sent, bearer, by_command, command
 from tests.support.processes import Process, role_env, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -45,12 +46,38 @@ def record(i: int) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
 
 
 async def stream(bootstrap: str, topic: str) -> list[Sent]:
-    """The records, ten at a time, about a second and a half in all."""
-    sent: list[Sent] = []
-    for start in range(0, RECORDS, 10):
-        sent += await send(bootstrap, topic, [record(i) for i in range(start, start + 10)])
-        await asyncio.sleep(0.05)
-    return sent
+    """The records one after another, as fast as a plain producer sends them a few at a time,
+    so the writer is busy with them, a transaction open most of the time, when it is killed."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        futures = []
+        for i in range(RECORDS):
+            key, value, headers = record(i)
+            futures.append(await producer.send(topic, value=value, key=key, headers=headers))
+            if i % 5 == 4:
+                await asyncio.sleep(0.005)
+        metadata = [await f for f in futures]
+    finally:
+        await producer.stop()
+    return [Sent(m.partition, m.offset, record(i)[0]) for i, m in enumerate(metadata)]
+
+
+async def aborted_answers(bootstrap: str, topic: str, committed: int) -> int:
+    """Answer records the log holds beyond the committed ones: those of aborted transactions."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(2)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning()
+        ends = await consumer.end_offsets(tps)
+        seen = 0
+        while not all([await consumer.position(tp) >= ends[tp] for tp in tps]):
+            seen += sum(len(batch) for batch in (await consumer.getmany(timeout_ms=200)).values())
+    finally:
+        await consumer.stop()
+    return seen - committed
 
 
 async def test_kill_9_of_the_writer_mid_stream_every_record_has_one_answer_and_its_events_once(
@@ -77,14 +104,20 @@ async def test_kill_9_of_the_writer_mid_stream_every_record_has_one_answer_and_i
         await until(lambda: bool(standby.logged("writer_standby_warm")), "the second writer stands by, warm")
         async with Answers(kafka_bootstrap, f"{prefix}.command-results", 2) as answers:
             producing = asyncio.create_task(stream(kafka_bootstrap, f"{prefix}.commands"))
-            await until(lambda: len(answers.received) >= KILL_AFTER, f"{KILL_AFTER} answers", timeout=60)
+            async with asyncio.timeout(60):  # watched closely: the stream lasts well under a second
+                while len(answers.received) < KILL_AFTER:
+                    await asyncio.sleep(0.005)
             active.kill()
             answered_at_kill = len(answers.received)
             sent = await producing
             received = by_command(await answers.complete(RECORDS, timeout=90))
         assert await registered_pid(pg_dsn, prefix) == standby.pid
         assert answered_at_kill < RECORDS, "the kill came after the stream had been answered"
-        print(f"\ncommand topic take-over: {answered_at_kill} of {RECORDS} answered before the kill -9")
+        aborted = await aborted_answers(kafka_bootstrap, f"{prefix}.command-results", len(received))
+        print(
+            f"\ncommand topic take-over: {answered_at_kill} of {RECORDS} answered before the kill -9, "
+            f"{aborted} answers of its open transaction aborted"
+        )
         assert standby.terminate() == 0
     finally:
         for process in (standby, active):
