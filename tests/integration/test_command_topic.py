@@ -5,7 +5,8 @@ of every kind a gate refuses, and good ones; a plain ``read_committed`` consumer
 ``<prefix>.command-results``. Each record has exactly one answer, with the status and
 problem ``type`` HTTP gives the same command (asked over HTTP alongside), under the
 record's key and naming its partition and offset; a success's events are in the log with
-the record's key as their idempotency key, and a key sent again answers the same body.
+the record's key as their idempotency key, and a key sent again answers the same body. A
+token revoked stops working for the next record.
 """
 
 from __future__ import annotations
@@ -107,6 +108,18 @@ async def test_every_record_gets_the_one_answer_http_gives(
     assert (status_, body) == (409, answers[(sent[11].partition, sent[11].offset)].body)
     status_, body = await ledger.command("register-location", LOCATION, **{"Idempotency-Key": "k-ok"})
     assert (status_, body) == (201, first.body), "HTTP and the topic share idempotency keys"
+
+    # A token revoked through this process stops working for the next record.
+    assert (await ledger.client.delete("/v1/admin/tokens/reader", headers=ledger.headers())).status == 204
+    late = await send(
+        kafka_bootstrap,
+        f"{prefix}.commands",
+        [(b"k-late", command("register-location", LOCATION), bearer(reader))],
+    )
+    answers = by_command(
+        await read_answers(kafka_bootstrap, f"{prefix}.command-results", 2, len(records) + 1)
+    )
+    assert answers[(late[0].partition, late[0].offset)].body["type"] == "/problems/invalid-token"
 
     counted = ledger.client.app[METRICS].command_records
     assert counted.labels("register-location", "accepted")._value.get() == 2
