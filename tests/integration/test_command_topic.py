@@ -11,11 +11,14 @@ token revoked stops working for the next record.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from ledger.app import LOG, METRICS
+from ledger.app import LOG, METRICS, create_app
 from tests.http.conftest import ADMIN_TOKEN, Api, serve, settings_for
 from tests.http.logs import events_after
 from tests.support.command_topic import bearer, by_command, command, read_answers, send
@@ -25,13 +28,34 @@ pytestmark = [pytest.mark.kafka]
 LOCATION = {"location_id": "WH-T", "name": "Topic warehouse", "kind": "warehouse"}
 
 
-@pytest.fixture
-async def ledger(request: pytest.FixtureRequest, prefix: str) -> Any:
-    from ledger.app import create_app
+@pytest.fixture(scope="module")
+def prefix() -> str:
+    """One app for the module's tests, which look at different things of one log."""
+    return f"t{uuid.uuid4().hex[:12]}"
 
+
+@pytest.fixture(scope="module")
+async def ledger(request: pytest.FixtureRequest, prefix: str) -> Any:
     client = await serve(create_app(settings_for("kafka", request, prefix)))
     yield Api(client, ADMIN_TOKEN)
     await client.close()
+
+
+async def test_both_topics_exist_before_the_ledger_is_ready(
+    ledger: Api, kafka_bootstrap: str, prefix: str
+) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        topics = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics()}
+        wanted = [f"{prefix}.commands", f"{prefix}.command-results"]
+        resources = [ConfigResource(ConfigResourceType.TOPIC, t, {"retention.ms": None}) for t in wanted]
+        described = await admin.describe_configs(resources)
+    finally:
+        await admin.close()
+    assert [topics.get(t) for t in wanted] == [2, 2]
+    retention = {r[3]: {c[0]: c[1] for c in r[4]} for d in described for r in d.resources}
+    assert retention == {wanted[0]: {"retention.ms": "604800000"}, wanted[1]: {"retention.ms": "-1"}}
 
 
 async def test_every_record_gets_the_one_answer_http_gives(
