@@ -20,7 +20,7 @@ from bench.workload import Body
 from ledger.cloudevents import BinaryMessage, to_binary
 from ledger.config import Settings
 from ledger.envelope import Envelope
-from ledger.log import EventLog, LogReader, LogWriter, Position, Record
+from ledger.log import Attach, EventLog, LogReader, LogWriter, Position, Record
 from ledger.log.kafka import KafkaLog, record_batches, shorten_transaction_backoff
 from ledger.log.topology import Topology
 from ledger.writer import CommandRequest, Writer
@@ -70,8 +70,8 @@ class _RecordingWriter:
         self._inner = inner
         self._batches = batches
 
-    async def append(self, events: Sequence[Envelope]) -> list[Record]:
-        records = await self._inner.append(events)
+    async def append(self, events: Sequence[Envelope], attach: Attach | None = None) -> list[Record]:
+        records = await self._inner.append(events, attach)
         self._batches.append(list(events))
         return records
 

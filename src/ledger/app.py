@@ -6,7 +6,7 @@ before the roles had processes of their own. Its resources come from ``ledger.bo
 ``cleanup_ctx`` steps reached through typed ``AppKey``s, entered in this order and left in
 reverse: the writer and the projectors finish their batch in hand before the log and the
 pool close. The writer comes before the tokens because issuing the admin token is recorded
-in the log. Nothing opens at import.
+in the log, and the command topic's intake after both. Nothing opens at import.
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ async def _tokens(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _intake(app: web.Application) -> AsyncIterator[None]:
+    """The command topic, on Kafka: read whenever this process's writer is the active one."""
+    async with bootstrap.command_intake(app[SETTINGS], app[LOG], app[WRITER], app[TOKENS], app[METRICS]):
+        yield
+
+
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes, middlewares=[context_middleware, problems_middleware]
@@ -56,6 +62,7 @@ def create_app(settings: Settings) -> web.Application:
                 WRITER, lambda app: bootstrap.writer(settings, app[DSN], app[LOG], app[DB], app[METRICS])
             ),
             _tokens,
+            _intake,
             provide(
                 RUNTIME,
                 lambda app: bootstrap.projector_runtime(settings, app[LOG], app[DB], app[DSN], app[METRICS]),

@@ -50,6 +50,8 @@ from ledger.http.keys import DB, DSN, READ_MODELS, SETTINGS
 from ledger.http.tokens import TokenKeeper
 from ledger.log import EventLog
 from ledger.log.factory import build_log
+from ledger.log.kafka import KafkaLog
+from ledger.log.kafka_commands import CommandConsumer
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
 from ledger.metrics import Metrics
@@ -58,6 +60,7 @@ from ledger.projector.worker import Workers
 from ledger.readmodels import DatabaseReadModels
 from ledger.store import Projection
 from ledger.writer import Writer, discovery
+from ledger.writer.intake import CommandIntake
 from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
 
@@ -213,6 +216,25 @@ async def writer(
         yield started
     finally:
         await started.stop()  # the batch in hand first, then a snapshot, then the lease
+
+
+@contextlib.asynccontextmanager
+async def command_intake(
+    settings: Settings, event_log: EventLog, active: Writer, tokens: TokenStore, metrics: Metrics
+) -> AsyncIterator[CommandIntake | None]:
+    """On the Kafka log, integrators' commands from ``<prefix>.commands``, decided by ``active``
+    whenever it is the active writer (``ledger.writer.intake``); on PostgreSQL, nothing.
+    Left before the writer, which still answers the records it holds."""
+    if not isinstance(event_log, KafkaLog):
+        yield None
+        return
+    consumer = CommandConsumer(event_log, settings.log_timeout_s)
+    intake = CommandIntake(active, consumer, tokens, metrics, event_log.results_topic)
+    await intake.start()
+    try:
+        yield intake
+    finally:
+        await intake.stop()
 
 
 @contextlib.asynccontextmanager

@@ -75,6 +75,29 @@ class Metrics:
             ["projection"],
             registry=self.registry,
         )
+        self.command_records = Counter(
+            "ledger_command_records",
+            "Records of the command topic answered (in a committed transaction), by command and outcome",
+            ["command", "outcome"],
+            registry=self.registry,
+        )
+        self.command_intake_lag = Gauge(
+            "ledger_command_intake_lag_records",
+            "Committed records of the command topic the active writer has not read yet",
+            registry=self.registry,
+            multiprocess_mode="livemax",  # the active writer's, while it lives
+        )
+        self.command_intake_restarts = Counter(
+            "ledger_command_intake_restarts",
+            "Times the command topic's intake failed and started again from the committed offsets, by error",
+            ["error"],
+            registry=self.registry,
+        )
+        self.command_records_expired = Counter(
+            "ledger_command_records_expired",
+            "Offsets of the command topic removed by retention before the writer read them",
+            registry=self.registry,
+        )
 
 
 class SupervisorMetrics:

@@ -135,12 +135,18 @@ async def authenticate(request: web.Request) -> Principal:
     (``ledger.writer.endpoint``), so the same handlers serve both."""
     if PRINCIPAL in request:
         return request[PRINCIPAL]
-    header = request.headers.get("Authorization", "")
+    principal = await bearer(request.app[TOKENS], request.headers.get("Authorization", ""))
+    structlog.contextvars.bind_contextvars(principal=principal.name)
+    return principal
+
+
+async def bearer(store: TokenStore, header: str) -> Principal:
+    """The principal of an ``Authorization: Bearer <token>`` value, or a 401: a request's
+    header, or the ``authorization`` header of a command topic's record."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "unauthenticated", "send Authorization: Bearer <token>")
-    principal = await request.app[TOKENS].authenticate(token.strip())
+    principal = await store.authenticate(token.strip())
     if principal is None:
         raise Problem(401, "invalid-token", "the token is unknown or revoked")
-    structlog.contextvars.bind_contextvars(principal=principal.name)
     return principal

@@ -2,7 +2,8 @@
 
 A body goes through four gates before it reaches the writer, each with its own status:
 size (413), media type (415), JSON read exactly, decimals included (400), and the command's
-schema (422). Then scope (403), and the writer decides (201, 409 or 503).
+schema (422). Then scope (403), and the writer decides (201, 409 or 503). The gates a
+command topic's record passes too are ``ledger.http.gates``.
 
 Every command answered is counted in ``ledger_commands`` by name and outcome (``accepted``,
 ``rejected`` for a business rule's 409, ``invalid`` for any other 4xx, ``unavailable`` for a
@@ -11,23 +12,21 @@ Every command answered is counted in ``ledger_commands`` by name and outcome (``
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-import orjson
 import structlog
 from aiohttp import web
 
 from ledger.http.auth import Principal, authenticate
+from ledger.http.gates import counted_name, decode_json, idempotency_key, outcome, prepare
 from ledger.http.keys import METRICS, WRITER
 from ledger.http.problems import Problem, problem_for
 from ledger.http.responses import json_response
 from ledger.writer import CommandRequest, CommandResult, WriterUnavailable
-from schemas import COMMANDS, command_class, loads, parse_command
+from schemas import command_class
 
 MAX_BATCH_ITEMS = 1000
-_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
@@ -35,31 +34,7 @@ async def read_json(request: web.Request) -> Any:
     content_type = request.content_type
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise Problem(415, "unsupported-media-type", "send the body as application/json")
-    raw = await request.read()
-    if not raw:
-        raise Problem(400, "malformed-json", "the body is empty")
-    try:
-        # json.loads would let UTF-8-encoded surrogates through ("surrogatepass"); they are not UTF-8.
-        raw.decode(json.detect_encoding(raw))
-    except UnicodeDecodeError as e:
-        raise Problem(400, "malformed-json", f"the body is not valid Unicode: {e.reason}") from e
-    try:
-        return loads(raw)
-    except ArithmeticError as e:  # decimal.InvalidOperation: an exponent beyond any Decimal
-        raise Problem(400, "malformed-json", "a number in the body is out of range") from e
-
-
-def _as_sent(body: dict[str, Any]) -> Any:
-    """The body in plain JSON values (decimals as their text), for the idempotency digest."""
-    return orjson.loads(orjson.dumps(body, default=str))
-
-
-def _idempotency_key(value: str | None) -> str | None:
-    if value is not None and not _KEY.fullmatch(value):
-        raise Problem(
-            400, "invalid-idempotency-key", "an Idempotency-Key is 1 to 200 visible ASCII characters"
-        )
-    return value
+    return decode_json(await request.read())
 
 
 def _correlation_id(request: web.Request) -> str | None:
@@ -67,44 +42,6 @@ def _correlation_id(request: web.Request) -> str | None:
     if value is not None and not _CORRELATION.fullmatch(value):
         raise Problem(400, "invalid-correlation-id", "X-Correlation-Id is 1 to 128 of [A-Za-z0-9._:-]")
     return value
-
-
-def _prepare(
-    principal: Principal,
-    name: str,
-    body: Any,
-    idempotency_key: str | None,
-    correlation_id: str | None,
-) -> CommandRequest:
-    """One command checked for scope and schema, ready for the writer (or a Problem)."""
-    command_type = command_class(name)
-    principal.require(f"{command_type.area}:write")
-    if not isinstance(body, dict):
-        raise Problem(
-            422,
-            "validation-failed",
-            "the command body must be a JSON object",
-            errors=[{"loc": ["body"], "msg": "must be a JSON object"}],
-        )
-    command = parse_command(name, body)
-    as_sent = None if idempotency_key is None else _as_sent(body)  # only a keyed command is digested
-    return CommandRequest(name, command, principal.name, as_sent, idempotency_key, correlation_id)
-
-
-def outcome(status: int) -> str:
-    """How a command's answer is counted."""
-    if status < 300:
-        return "accepted"
-    if status == 409:
-        return "rejected"
-    if status == 503:
-        return "unavailable"
-    return "invalid" if status < 500 else "failed"
-
-
-def counted_name(name: object) -> str:
-    """The name a command is counted and logged under: names nobody can register are one."""
-    return name if isinstance(name, str) and name in COMMANDS else "unknown"
 
 
 def _count(request: web.Request, name: object, status: int) -> None:
@@ -125,11 +62,11 @@ async def post_command(request: web.Request) -> web.Response:
 
 async def _decide_one(request: web.Request, name: str) -> web.Response:
     principal = await authenticate(request)
-    idempotency_key = _idempotency_key(request.headers.get("Idempotency-Key"))
+    key = idempotency_key(request.headers.get("Idempotency-Key"))
     correlation_id = _correlation_id(request)
     command_class(name)  # an unknown command is a 404 before the body is read
     body = await read_json(request)
-    command = _prepare(principal, name, body, idempotency_key, correlation_id)
+    command = prepare(principal, name, body, key, correlation_id)
     result = await request.app[WRITER].submit(command)
     return json_response(result.body(), 201)
 
@@ -185,7 +122,7 @@ def _item(principal: Principal, item: Any, correlation_id: str | None) -> Comman
         key = item.get("idempotency_key")
         if key is not None and not isinstance(key, str):
             raise Problem(400, "invalid-idempotency-key", "idempotency_key must be a string")
-        return _prepare(principal, item["name"], item.get("body"), _idempotency_key(key), correlation_id)
+        return prepare(principal, item["name"], item.get("body"), idempotency_key(key), correlation_id)
     except Exception as error:
         return error
 

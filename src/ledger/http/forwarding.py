@@ -30,8 +30,8 @@ from multidict import CIMultiDict
 
 from ledger.config import Settings
 from ledger.http.auth import Principal, authenticate
-from ledger.http.commands import counted_name, outcome
 from ledger.http.context import HEADER as REQUEST_ID
+from ledger.http.gates import counted_name, outcome
 from ledger.http.keys import METRICS
 from ledger.http.problems import Problem, problem_for
 from ledger.store import unavailable_as

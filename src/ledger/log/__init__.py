@@ -6,23 +6,29 @@ positions that can be handed to clients as opaque tokens.
 """
 
 from ledger.log.port import (
+    Attach,
+    Attachment,
     EventLog,
     LogError,
     LogReader,
     LogUnavailable,
     LogWriter,
+    Outgoing,
     Record,
     WriterFenced,
 )
 from ledger.log.position import InvalidPosition, Position, TopicPartition
 
 __all__ = [
+    "Attach",
+    "Attachment",
     "EventLog",
     "InvalidPosition",
     "LogError",
     "LogReader",
     "LogUnavailable",
     "LogWriter",
+    "Outgoing",
     "Position",
     "Record",
     "TopicPartition",

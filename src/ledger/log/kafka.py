@@ -9,6 +9,11 @@ producer's own retries never duplicate a record. Readers assign partitions by ha
 The log's identity is the first record of ``<prefix>.meta`` (one partition, kept forever),
 created with the area topics: the first start proposes a uuid, and whichever proposal landed
 at offset 0 is the identity for every process, even when two start at once.
+
+Beside them, ``<prefix>.commands`` takes integrators' commands and ``<prefix>.command-results``
+their answers (``ledger.writer.intake``): the writer's transaction that appends a command's
+events also carries its answer and the offset past it (an ``Attachment``), so consuming,
+deciding and answering commit as one.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Final, Protocol
 
 import aiokafka.producer.sender
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -25,13 +30,19 @@ from aiokafka import TopicPartition as KafkaTP
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, ProducerFenced, TopicAlreadyExistsError
 
-from ledger.cloudevents import BinaryMessage, to_binary
+from ledger.cloudevents import to_binary
 from ledger.envelope import Envelope
-from ledger.log.port import LogUnavailable, Record, WriterFenced
+from ledger.log.port import Attach, LogUnavailable, Record, WriterFenced
 from ledger.log.position import Position, TopicPartition
 from ledger.log.topology import Topology
 
 _FAILURES = (KafkaError, OSError, TimeoutError)
+
+COMMANDS_RETENTION_MS: Final = 7 * 24 * 3600 * 1000
+"""How long ``<prefix>.commands`` keeps a record. A command is read within moments of its
+arrival, and what lasts of it is its events (which carry its key) and its answer (kept
+forever); a week covers a writer down over a long weekend. A record that expired unread is
+logged and counted, never skipped silently (``ledger.writer.intake``)."""
 
 
 def shorten_transaction_backoff(seconds: float) -> None:
@@ -90,6 +101,25 @@ class KafkaLog:
         """The topic whose first record names this log (see the module docstring)."""
         return f"{self._topology.prefix}.meta"
 
+    @property
+    def commands_topic(self) -> str:
+        """Integrators' commands: key an idempotency key, value ``{"name", "body"}``."""
+        return f"{self._topology.prefix}.commands"
+
+    @property
+    def results_topic(self) -> str:
+        """The answers to ``commands_topic``'s records, each on its command's partition number."""
+        return f"{self._topology.prefix}.command-results"
+
+    @property
+    def commands_group(self) -> str:
+        """The consumer group whose offsets say how far the writer has answered ``commands_topic``."""
+        return f"{self._topology.prefix}.writer"
+
+    @property
+    def partitions(self) -> int:
+        return self._topology.partitions
+
     def identity(self) -> str:
         if self._identity is None:
             raise LogUnavailable("the Kafka log is not started")
@@ -106,8 +136,8 @@ class KafkaLog:
         return self._topology.place(stream)
 
     async def start(self) -> None:
-        """Create the area and meta topics with retention forever if they are missing, and
-        learn the log's identity."""
+        """Create the area, meta and command topics if they are missing, and learn the log's
+        identity."""
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap, request_timeout_ms=int(self._timeout * 1000)
         )
@@ -115,7 +145,9 @@ class KafkaLog:
             async with asyncio.timeout(self._timeout * 3):
                 await admin.start()
                 existing = set(await admin.list_topics())
-                wanted = dict.fromkeys(self.topics, self._topology.partitions) | {self.meta_topic: 1}
+                partitions = self._topology.partitions
+                wanted = dict.fromkeys((*self.topics, self.commands_topic, self.results_topic), partitions)
+                wanted[self.meta_topic] = 1
                 missing = {t: n for t, n in wanted.items() if t not in existing}
                 if missing:
                     await self._create(admin, missing)
@@ -127,14 +159,21 @@ class KafkaLog:
             await admin.close()
 
     async def _create(self, admin: AIOKafkaAdminClient, topics: dict[str, int]) -> None:
+        """Kept forever, but for the commands (``COMMANDS_RETENTION_MS``); every one as durable."""
         config = {
             "retention.ms": "-1",
             "retention.bytes": "-1",
             "cleanup.policy": "delete",
             "min.insync.replicas": str(self._min_insync_replicas),
         }
+        commands = config | {"retention.ms": str(COMMANDS_RETENTION_MS)}
         new = [
-            NewTopic(t, partitions, self._replication_factor, topic_configs=config)
+            NewTopic(
+                t,
+                partitions,
+                self._replication_factor,
+                topic_configs=commands if t == self.commands_topic else config,
+            )
             for t, partitions in topics.items()
         ]
         with contextlib.suppress(TopicAlreadyExistsError):  # another process created them first
@@ -264,14 +303,14 @@ class KafkaWriter:
         self._producer = producer
         self._spent: Exception | None = None
 
-    async def append(self, events: Sequence[Envelope]) -> list[Record]:
+    async def append(self, events: Sequence[Envelope], attach: Attach | None = None) -> list[Record]:
         if self._spent is not None:
             raise self._spent
-        if not events:
+        if not events and attach is None:
             return []
         try:
             async with asyncio.timeout(self._log._timeout):
-                return await self._transact(events)
+                return await self._transact(events, attach)
         except ProducerFenced as e:
             await self._spend(WriterFenced(f"another writer claimed {self._log.transactional_id}"))
             raise WriterFenced(str(self._spent)) from e
@@ -280,35 +319,30 @@ class KafkaWriter:
             await self._spend(LogUnavailable(f"append not confirmed: {e!r}"))
             raise LogUnavailable(str(self._spent)) from e
 
-    async def _transact(self, events: Sequence[Envelope]) -> list[Record]:
+    async def _transact(self, events: Sequence[Envelope], attach: Attach | None) -> list[Record]:
         producer = self._producer
         messages = [to_binary(e) for e in events]
         places = [self._log.place(e.stream) for e in events]
-        # Each partition's records go as whole record batches: a send per record costs
-        # aiokafka more than encoding the record does.
-        groups: dict[tuple[str, int], list[int]] = {}
-        for i, place in enumerate(places):
-            groups.setdefault(place, []).append(i)
-        offsets = [0] * len(events)
         await producer.begin_transaction()
         try:
-            sent = [
-                (indexes, await producer.send_batch(batch, topic, partition=partition))
-                for (topic, partition), group in groups.items()
-                for indexes, batch in record_batches(producer, group, messages)
+            offsets = await _send(producer, places, messages)
+            records = [
+                Record(topic, partition, offset, m.key, tuple(m.headers), m.value)
+                for (topic, partition), offset, m in zip(places, offsets, messages, strict=True)
             ]
-            for indexes, future in sent:
-                base = (await future).offset
-                for relative, i in enumerate(indexes):
-                    offsets[i] = base + relative
+            if attach is not None:
+                # Built once the events' offsets are known: a success's answer names them.
+                attachment = attach(records)
+                outgoing = attachment.records
+                await _send(producer, [(o.topic, o.partition) for o in outgoing], outgoing)
+                if attachment.offsets:
+                    consumed = {KafkaTP(tp.topic, tp.partition): o for tp, o in attachment.offsets.items()}
+                    await producer.send_offsets_to_transaction(consumed, attachment.group)
         except BaseException:
             await _quietly(producer.abort_transaction())
             raise
         await producer.commit_transaction()
-        return [
-            Record(topic, partition, offset, m.key, tuple(m.headers), m.value)
-            for (topic, partition), offset, m in zip(places, offsets, messages, strict=True)
-        ]
+        return records
 
     async def _spend(self, reason: Exception) -> None:
         self._spent = reason
@@ -370,8 +404,44 @@ class KafkaReader:
         await _stop(self._consumer, self._consumer._client)
 
 
+class Sendable(Protocol):
+    """A record to send: an event's ``BinaryMessage`` or an ``Outgoing`` answer."""
+
+    @property
+    def key(self) -> bytes | None: ...
+
+    @property
+    def headers(self) -> list[tuple[str, bytes]]: ...
+
+    @property
+    def value(self) -> bytes: ...
+
+
+async def _send(
+    producer: AIOKafkaProducer, places: Sequence[tuple[str, int]], messages: Sequence[Sendable]
+) -> list[int]:
+    """Send ``messages[i]`` to ``places[i]`` inside the open transaction; answer their offsets.
+
+    Each partition's records go as whole record batches: a send per record costs aiokafka
+    more than encoding the record does."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, place in enumerate(places):
+        groups.setdefault(place, []).append(i)
+    sent = [
+        (indexes, await producer.send_batch(batch, topic, partition=partition))
+        for (topic, partition), group in groups.items()
+        for indexes, batch in record_batches(producer, group, messages)
+    ]
+    offsets = [0] * len(messages)
+    for indexes, future in sent:
+        base = (await future).offset
+        for relative, i in enumerate(indexes):
+            offsets[i] = base + relative
+    return offsets
+
+
 def record_batches(
-    producer: AIOKafkaProducer, indexes: Iterable[int], messages: Sequence[BinaryMessage]
+    producer: AIOKafkaProducer, indexes: Iterable[int], messages: Sequence[Sendable]
 ) -> Iterator[tuple[list[int], Any]]:
     """Fill record batches with ``messages[i]`` for each index, in order; a new batch when one
     is full. Yields each batch with the indexes it holds, for one ``send_batch`` each."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,11 +46,40 @@ class Record:
         return from_binary(self.headers, self.value)
 
 
+@dataclass(slots=True)
+class Outgoing:
+    """A record that is no event, sent in an append's transaction (a command's answer)."""
+
+    topic: str
+    partition: int
+    key: bytes | None
+    headers: list[tuple[str, bytes]]
+    value: bytes
+
+
+@dataclass(slots=True)
+class Attachment:
+    """What commits with an append's events: records besides them, and a consumer group's
+    offsets (past the records that asked for the append), so that consuming, deciding and
+    answering are one transaction."""
+
+    records: list[Outgoing]
+    group: str
+    offsets: Mapping[TopicPartition, int]
+
+
+Attach = Callable[[list[Record]], Attachment]
+"""Builds an append's attachment once its events' records (and so their offsets) are known."""
+
+
 class LogWriter(Protocol):
     """The one active writer's handle. Opening a new one fences every earlier one."""
 
-    async def append(self, events: Sequence[Envelope]) -> list[Record]:
+    async def append(self, events: Sequence[Envelope], attach: Attach | None = None) -> list[Record]:
         """Append all events atomically (all visible, or none); answer only once durable.
+
+        ``attach``, when given, commits with them (even with no events); only Kafka carries
+        attachments, and the commands that need one arrive only through Kafka.
 
         Raises ``WriterFenced`` when another writer has taken over and ``LogUnavailable``
         when the outcome is not a confirmed commit. After either, this handle is spent.

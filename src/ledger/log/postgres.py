@@ -21,7 +21,7 @@ import orjson
 
 from ledger.cloudevents import to_binary
 from ledger.envelope import Envelope
-from ledger.log.port import LogUnavailable, Record, WriterFenced
+from ledger.log.port import Attach, LogUnavailable, Record, WriterFenced
 from ledger.log.position import Position, TopicPartition
 from ledger.log.topology import Topology
 
@@ -307,7 +307,9 @@ class PostgresWriter:
         self.epoch = epoch
         self._spent: Exception | None = None
 
-    async def append(self, events: Sequence[Envelope]) -> list[Record]:
+    async def append(self, events: Sequence[Envelope], attach: Attach | None = None) -> list[Record]:
+        if attach is not None:  # commands arrive as records only through Kafka
+            raise ValueError("the PostgreSQL log carries no attachments")
         if self._spent is not None:
             raise self._spent
         if not events:

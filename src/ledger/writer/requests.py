@@ -1,5 +1,10 @@
 """A command as the writer receives it, the pending answer its caller waits on, and how the
-answers that need no decision are given: a key seen before, a key repeated in one batch."""
+answers that need no decision are given: a key seen before, a key repeated in one batch.
+
+A command that arrived as a log record (``ledger.writer.outbox``) may come refused already
+by the gates; its caller waits until the writer is done with its batch, committed or not
+(``release``), never merely until its outcome is known: the answer counts only once it is
+in the log."""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ledger.envelope import Envelope
 from ledger.ids import new_hex
+from ledger.log import Record
 from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
 from ledger.writer.idempotency import IdempotencyIndex, Key, command_digest
-from ledger.writer.results import CommandResult
+from ledger.writer.outbox import Delivery, Outcome
+from ledger.writer.results import CommandResult, WrittenEvent
 from schemas import Command
 
 _KEY_CONFLICT = "this Idempotency-Key was used with another command body"
@@ -57,18 +65,22 @@ class Waiting:
 
 @dataclass(slots=True)
 class Pending:
-    """A queued command, and its answer once given (its caller waits on ``waiting``)."""
+    """A queued command, and its answer once given (its caller waits on ``waiting``).
 
-    request: CommandRequest
+    ``request`` is None only for a delivered record the gates refused: ``error`` says why."""
+
+    request: CommandRequest | None
     command_id: str
     waiting: Waiting
     result: CommandResult | None = None
     error: BaseException | None = None
+    delivery: Delivery | None = None
+    released: bool = False
 
     @property
     def key(self) -> Key | None:
         r = self.request
-        return None if r.idempotency_key is None else (r.actor, r.idempotency_key)
+        return None if r is None or r.idempotency_key is None else (r.actor, r.idempotency_key)
 
     def done(self) -> bool:
         return self.result is not None or self.error is not None
@@ -76,11 +88,19 @@ class Pending:
     def settle(self, result: CommandResult) -> None:
         if not self.done():
             self.result = result
-            self.waiting.answered()
+            if self.delivery is None:
+                self.waiting.answered()
 
     def fail(self, error: BaseException) -> None:
         if not self.done():
             self.error = error
+            if self.delivery is None:
+                self.waiting.answered()
+
+    def release(self) -> None:
+        """A delivery's batch is over (its answer committed, or not at all): its caller may look."""
+        if self.delivery is not None and not self.released:
+            self.released = True
             self.waiting.answered()
 
     def outcome(self) -> CommandResult | BaseException:
@@ -95,6 +115,35 @@ def pendings(requests: Sequence[CommandRequest]) -> tuple[list[Pending], Waiting
     """Each request as a queued command, and what their caller waits on for all of them."""
     waiting = Waiting(len(requests))
     return [Pending(request, command_id(request), waiting) for request in requests], waiting
+
+
+def delivered_pendings(
+    items: Sequence[tuple[Delivery, CommandRequest | BaseException]],
+) -> tuple[list[Pending], Waiting]:
+    """Each delivered record as a queued command (one the gates refused, already failed),
+    and what their caller waits on until the writer is done with all of them."""
+    waiting = Waiting(len(items))
+    queued = []
+    for delivery, item in items:
+        if isinstance(item, CommandRequest):
+            queued.append(Pending(item, command_id(item), waiting, delivery=delivery))
+        else:
+            queued.append(Pending(None, "", waiting, error=item, delivery=delivery))
+    return queued, waiting
+
+
+def results_of(
+    decided: Sequence[tuple[Pending, Sequence[Envelope]]], records: Sequence[Record]
+) -> list[CommandResult]:
+    """Each decided command's result, its events placed at the records appended for them."""
+    it = iter(records)
+    return [
+        CommandResult(
+            pending.command_id,
+            tuple(WrittenEvent.from_record(next(it), e.id, e.type, e.stream, e.version) for e in envelopes),
+        )
+        for pending, envelopes in decided
+    ]
 
 
 def earlier_with_key(pending: Pending, decided: Sequence[tuple[Pending, object]]) -> Pending | None:
@@ -130,18 +179,27 @@ def answered_from_index(pending: Pending, index: IdempotencyIndex) -> bool:
     return True
 
 
+def repeat_outcome(pending: Pending, first: Pending, first_outcome: Outcome | None) -> Outcome:
+    """The answer to a repeat of a key within one batch: its first's (None: not settled)."""
+    if first.command_id != pending.command_id:
+        return IdempotencyConflict(_KEY_CONFLICT)
+    if first_outcome is None:
+        return WriterUnavailable("the first command with this Idempotency-Key is unsettled")
+    return first_outcome
+
+
 def answer_repeats(repeats: Sequence[tuple[Pending, Pending]]) -> None:
     """Answer each repeat of a key within one batch as its first was answered."""
     for pending, first in repeats:
         if pending.done():
             continue
-        if first.command_id != pending.command_id:
-            pending.fail(IdempotencyConflict(_KEY_CONFLICT))
-        elif not first.done():
-            pending.fail(WriterUnavailable("the first command with this Idempotency-Key is unsettled"))
+        answer = repeat_outcome(pending, first, first.outcome() if first.done() else None)
+        if isinstance(answer, BaseException):
+            pending.fail(answer)
         else:
-            answer = first.outcome()
-            if isinstance(answer, BaseException):
-                pending.fail(answer)
-            else:
-                pending.settle(answer)
+            pending.settle(answer)
+
+
+def release(batch: Sequence[Pending]) -> None:
+    for pending in batch:
+        pending.release()

@@ -2,9 +2,10 @@
 
 A process of this role takes the log's writer lease and becomes the active writer, or, while
 another holds the lease, waits as a hot standby (``ledger.writer.standby``). Once active it
-makes sure the ``admin`` principal has its token (a generated one is printed once), opens
-its internal endpoint (``ledger.writer.endpoint``) and registers the address
-(``ledger.writer.discovery``), so API processes find it.
+makes sure the ``admin`` principal has its token (a generated one is printed once), reads
+the command topic on Kafka (``ledger.writer.intake``), opens its internal endpoint
+(``ledger.writer.endpoint``) and registers the address (``ledger.writer.discovery``), so
+API processes find it.
 
 On SIGTERM: the address is withdrawn, the endpoint stops taking requests and finishes those
 in hand, the writer finishes its batch, snapshots and lets go of the lease. A writer fenced
@@ -55,6 +56,9 @@ async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) 
             if not await _first(stopping, writer, Status.ACTIVE):
                 return FENCED if writer.status is Status.FENCED else 0
             keeper = await stack.enter_async_context(bootstrap.token_keeper(settings, tokens, writer))
+            await stack.enter_async_context(
+                bootstrap.command_intake(settings, event_log, writer, tokens, metrics)
+            )
             app = internal_app(settings, writer, keeper, metrics, settings.internal_secret.get_secret_value())
             address = await stack.enter_async_context(listening(settings, app))
             await discovery.register(db, settings.topic_prefix, address)

@@ -5,7 +5,9 @@ waits on a query or reads a stale projection. Commands queue; the loop takes wha
 queued, decides each against the state as the earlier ones left it, appends every resulting
 event in one transaction and only then answers the callers. A failed append rolls the state
 back through the journal and fails those callers with 503; nothing is acknowledged that is
-not durable.
+not durable. Commands read from the log's command topic join the same queue
+(``submit_delivered``); a batch that holds any is answered in its append's own transaction
+(``ledger.writer.outbox``), even when it appends no event.
 
 Start-up: take the log's writer lease (or wait for it as a hot standby while another
 process writes, ``ledger.writer.standby``), claim the log (which fences any earlier writer),
@@ -27,23 +29,28 @@ import structlog
 from handlers import DomainError, WriteModel, decide, evolve
 from ledger.envelope import Envelope
 from ledger.ids import new_uuid
-from ledger.log import EventLog, LogError, LogWriter, Position, Record, WriterFenced
+from ledger.log import EventLog, LogError, LogWriter, Position, WriterFenced
 from ledger.memory import freeze_survivors
 from ledger.metrics import Metrics
+from ledger.writer.answering import Answering
 from ledger.writer.errors import WriterUnavailable
 from ledger.writer.lease import WriterLease
+from ledger.writer.outbox import Delivery, Outbox
 from ledger.writer.recovery import read_to_end, restore
 from ledger.writer.requests import (
     CommandRequest,
     Pending,
     answer_repeats,
     answered_from_index,
+    delivered_pendings,
     earlier_with_key,
     fail,
     fail_all,
     pendings,
+    release,
+    results_of,
 )
-from ledger.writer.results import CommandResult, WrittenEvent
+from ledger.writer.results import CommandResult
 from ledger.writer.retrying import Backoff
 from ledger.writer.snapshots import SnapshotStore
 from ledger.writer.snapshotting import Snapshotter
@@ -87,6 +94,7 @@ class Writer:
         self._recovery_task: asyncio.Task[None] | None = None
         self._status = Status.STARTING
         self._changed = asyncio.Event()
+        self._outbox: Outbox | None = None
         self.problem: str | None = None
 
     @property
@@ -196,6 +204,23 @@ class Writer:
         await asyncio.shield(waiting.future)
         return [p.outcome() for p in queued]
 
+    def answer_through(self, outbox: Outbox) -> None:
+        """Where the answers of delivered commands go (``submit_delivered``)."""
+        self._outbox = outbox
+
+    async def submit_delivered(
+        self, items: Sequence[tuple[Delivery, CommandRequest | BaseException]]
+    ) -> None:
+        """Queue commands read from a log, in order, each to decide or refused by the gates
+        already, and wait until the writer is done with them: each delivery is ``answered``
+        when its answer committed with its batch, else it was not answered at all."""
+        assert self._outbox is not None, "answer_through first"
+        self._require_active()
+        queued, waiting = delivered_pendings(items)
+        for pending in queued:
+            self._queue.put_nowait(pending)
+        await asyncio.shield(waiting.future)
+
     def _require_active(self) -> None:
         if self.status is not Status.ACTIVE:
             raise WriterUnavailable(f"the writer is {self.status.value}: {self.problem or 'not ready'}")
@@ -271,6 +296,12 @@ class Writer:
                 fail(pending, WriterUnavailable(f"the writer failed on this batch: {e!r}"))
 
     async def _commit(self, batch: list[Pending]) -> None:
+        try:
+            await self._commit_batch(batch)
+        finally:
+            release(batch)  # delivered commands: answered in the committed transaction, or not at all
+
+    async def _commit_batch(self, batch: list[Pending]) -> None:
         if self.status is not Status.ACTIVE:
             for pending in batch:
                 fail(pending, WriterUnavailable(f"the writer is {self.status.value}: {self.problem}"))
@@ -285,21 +316,30 @@ class Writer:
             if (first := earlier_with_key(pending, decided)) is not None:
                 repeats.append((pending, first))  # answered once the first is settled
                 continue
+            assert pending.request is not None  # only a refused delivery has none, and it is done
             try:
-                decided.append((pending, self._decide(pending, now)))
+                decided.append((pending, self._decide(pending, pending.request, now)))
             except DomainError as e:
                 fail(pending, e)
             except Exception as e:  # a defect in a handler must not take the writer down
                 log.exception("command_failed", command=pending.request.name, command_id=pending.command_id)
                 fail(pending, e)
         envelopes = [e for _, envs in decided for e in envs]
-        if not envelopes:
+        delivered = [p for p in batch if p.delivery is not None]
+        if not envelopes and not delivered:
             answer_repeats(repeats)
             return
+        # Delivered commands are answered in the append's own transaction, even with no events.
+        answering = None
+        if delivered:
+            assert self._outbox is not None
+            answering = Answering(self._outbox, decided, repeats, delivered)
         try:
             assert self._handle is not None
             with self._metrics.appends.time():
-                records = await self._handle.append(envelopes)
+                records = await self._handle.append(
+                    envelopes, None if answering is None else answering.attach
+                )
         except WriterFenced as e:
             journal.rollback()
             self._fence(e)
@@ -317,22 +357,23 @@ class Writer:
         appended = Position.after((r.topic, r.partition, r.offset) for r in records)
         self._folded.position = self._folded.position.merge(appended)
         self._folded.events += len(records)
-        self._settle(decided, records)
+        if answering is not None:
+            answering.committed()
+        self._settle(decided, results_of(decided, records) if answering is None else answering.results)
         answer_repeats(repeats)
         if self._snapshots.due(self._folded):
             await self._snapshots.begin(self._folded)
 
-    def _decide(self, pending: Pending, now: datetime) -> list[Envelope]:
+    def _decide(self, pending: Pending, request: CommandRequest, now: datetime) -> list[Envelope]:
         """Decide one command and apply its events to the state (journaled, so undoable)."""
         journal = self._state.model.journal
         mark = journal.mark()
-        request = pending.request
         command = request.command
         if command.occurred_at is None:
             command = replaced(command, occurred_at=now)
         try:
             events = decide(self._state.model, command)
-            envelopes = [self._seal(event, command, pending, now) for event in events]
+            envelopes = [self._seal(event, command, pending, request, now) for event in events]
             for event in events:
                 evolve(self._state.model, event)
         except BaseException:
@@ -340,10 +381,11 @@ class Writer:
             raise
         return envelopes
 
-    def _seal(self, event: Event, command: Command, pending: Pending, now: datetime) -> Envelope:
+    def _seal(
+        self, event: Event, command: Command, pending: Pending, request: CommandRequest, now: datetime
+    ) -> Envelope:
         stream = event.stream()
         version, prevhash = self._state.heads.get(stream, (0, ""))
-        request = pending.request
         assert command.occurred_at is not None
         envelope = Envelope.seal(
             id=new_uuid(),
@@ -363,13 +405,8 @@ class Writer:
         self._state.heads[stream] = (envelope.version, envelope.hash)
         return envelope
 
-    def _settle(self, decided: list[tuple[Pending, list[Envelope]]], records: list[Record]) -> None:
-        it = iter(records)
-        for pending, envelopes in decided:
-            written = tuple(
-                WrittenEvent.from_record(next(it), e.id, e.type, e.stream, e.version) for e in envelopes
-            )
-            result = CommandResult(pending.command_id, written)
+    def _settle(self, decided: list[tuple[Pending, list[Envelope]]], results: list[CommandResult]) -> None:
+        for (pending, _), result in zip(decided, results, strict=True):
             if pending.key is not None:
                 self._state.idempotency.remember(pending.key, result)
             pending.settle(result)
@@ -379,6 +416,7 @@ class Writer:
             item = self._queue.get_nowait()
             if item is not None:
                 fail(item, error)
+                item.release()
 
     def _fence(self, error: Exception) -> None:
         self.status = Status.FENCED
