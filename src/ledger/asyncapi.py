@@ -20,6 +20,7 @@ from typing import Any, Final
 from ledger import __version__
 from ledger.cloudevents import CONTENT_TYPE, SOURCE, SPEC_VERSION, dataschema, header_name
 from ledger.config import Settings
+from ledger.writer.command_records import OFFSET_HEADER, PARTITION_HEADER
 from schemas.export import json_schemas
 from schemas.registry import AREAS, COMMANDS, EVENTS, area_of_event
 
@@ -318,7 +319,34 @@ _RESULT: Final = {
             "body": {"anyOf": [{"$ref": _schema_ref("CommandAccepted")}, {"$ref": _schema_ref("Problem")}]},
         },
     },
-    "bindings": {"kafka": {"key": _IDEMPOTENCY_KEY, "bindingVersion": KAFKA_BINDING}},
+    "headers": {
+        "type": "object",
+        "required": ["content-type", PARTITION_HEADER, OFFSET_HEADER],
+        "properties": {
+            "content-type": {"type": "string", "const": CONTENT_TYPE},
+            PARTITION_HEADER: {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "description": "the partition of the command's record",
+            },
+            OFFSET_HEADER: {
+                "type": "string",
+                "pattern": "^[0-9]+$",
+                "description": "the offset of the command's record: with the partition, it matches "
+                "an answer to a record that had no key",
+            },
+        },
+    },
+    "bindings": {
+        "kafka": {
+            "key": {
+                "type": ["string", "null"],
+                "description": "the command's idempotency key; null for the 400 answer to a record "
+                "that had none",
+            },
+            "bindingVersion": KAFKA_BINDING,
+        }
+    },
 }
 _COMMANDS_SUMMARY: Final = "Commands to decide, on the Kafka log only"
 _RESULTS_SUMMARY: Final = "The answer to each command, under the command's key"

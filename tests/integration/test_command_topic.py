@@ -18,9 +18,11 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from ledger.app import LOG, METRICS, create_app
+from ledger import asyncapi
+from ledger.app import LOG, METRICS, SETTINGS, create_app
 from tests.http.conftest import ADMIN_TOKEN, Api, serve, settings_for
 from tests.http.logs import events_after
+from tests.support.asyncapi_doc import validator
 from tests.support.command_topic import bearer, by_command, command, read_answers, send
 
 pytestmark = [pytest.mark.kafka]
@@ -110,6 +112,16 @@ async def test_every_record_gets_the_one_answer_http_gives(
         assert (answer.key, answer.partition) == (record.key, record.partition)
         got.append((answer.status, None if answer.status == 201 else answer.body["type"].rpartition("/")[2]))
     assert got == expected
+
+    # Each answer is a record of the AsyncAPI document's results channel.
+    document = asyncapi.for_settings(ledger.client.app[SETTINGS])
+    message = document["components"]["messages"][asyncapi.RESULT_MESSAGE]
+    checks = [validator(document, message[part]) for part in ("payload", "headers")]
+    key = validator(document, message["bindings"]["kafka"]["key"])
+    for answer in answers.values():
+        value = {"status": answer.status, "body": answer.body}
+        assert not [*checks[0].iter_errors(value), *checks[1].iter_errors(answer.headers)], answer
+        assert key.is_valid(None if answer.key is None else answer.key.decode())
 
     first, again = (
         answers[(sent[10].partition, sent[10].offset)],

@@ -31,6 +31,7 @@ class Answer:
     command: tuple[int, int]  # (partition, offset) of the command's record, from its headers
     status: int
     body: Any
+    headers: dict[str, str]
 
 
 def command(name: str, body: Any) -> bytes:
@@ -119,7 +120,10 @@ def _answer(message: Any) -> Answer:
     value = orjson.loads(message.value)
     assert set(value) == {"status", "body"}, value
     command_at = (int(headers["command-partition"]), int(headers["command-offset"]))
-    return Answer(message.partition, message.offset, message.key, command_at, value["status"], value["body"])
+    decoded = {name: raw.decode() for name, raw in headers.items()}
+    return Answer(
+        message.partition, message.offset, message.key, command_at, value["status"], value["body"], decoded
+    )
 
 
 def by_command(answers: list[Answer]) -> dict[tuple[int, int], Answer]:

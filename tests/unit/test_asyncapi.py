@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
 from handlers import DomainError, WriteModel, decide, evolve
 from ledger import cloudevents
@@ -33,6 +30,7 @@ from ledger.envelope import Envelope
 from schemas import EVENTS, area_of_stream, parse_command
 from schemas.access import IssueToken, RevokeToken
 from schemas.base import Command
+from tests.support.asyncapi_doc import validator
 from tests.support.golden import golden_events
 
 PARSER = Path(__file__).resolve().parents[2] / "deploy" / "asyncapi"
@@ -126,20 +124,6 @@ def samples() -> dict[tuple[str, int], list[Envelope]]:
         if len(kept) < PER_TYPE:
             kept.append(envelope)
     return found
-
-
-def validator(body: dict[str, Any], schema: dict[str, Any]) -> Draft7Validator:
-    """A validator of ``schema`` whose references resolve inside the document ``body``."""
-    registry: Registry[Any] = Registry().with_resource("urn:doc", Resource(body, DRAFT7))
-    return Draft7Validator(_rebased(schema), registry=registry)
-
-
-def _rebased(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: f"urn:doc{v}" if k == "$ref" else _rebased(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_rebased(item) for item in node]
-    return node
 
 
 def test_every_event_type_and_version_of_the_registry_is_a_message_of_its_areas_channel() -> None:
