@@ -14,6 +14,7 @@ from typing import Any
 from ledger import __version__
 from ledger.http import (
     described,
+    events,
     parked,
     read_customers,
     read_fulfilment,
@@ -533,6 +534,7 @@ def document() -> dict[str, Any]:
             **_read_paths(),
             **rebuild.openapi_paths(),
             **parked.openapi_paths(),
+            **events.openapi_paths(),
             **described_paths,
         },
         "components": components,
