@@ -42,8 +42,10 @@ class Feed:
         self._readers: list[LogReader] = []
         self._lending = asyncio.Semaphore(READERS)
         self.stopping = asyncio.Event()
+        self._closed = False
 
     async def close(self) -> None:
+        self._closed = True
         self.stopping.set()
         if self._tail is not None:
             await self._tail.close()
@@ -125,16 +127,22 @@ class Feed:
 
     @contextlib.asynccontextmanager
     async def _lend(self) -> AsyncIterator[LogReader]:
-        """One of the kept readers (opened when none is free); a reader that failed is closed."""
+        """One of the kept readers (opened when none is free). A reader that failed is closed;
+        one whose follower went away is kept, as every lending begins with a seek."""
         async with self._lending:
             reader = self._readers.pop() if self._readers else await self._log.open_reader()
+            failed = False
             try:
                 yield reader
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await reader.close()
+            except Exception:
+                failed = True
                 raise
-            self._readers.append(reader)
+            finally:
+                if failed or self._closed:
+                    with contextlib.suppress(Exception):
+                        await reader.close()
+                else:
+                    self._readers.append(reader)
 
 
 async def _first(changed: asyncio.Event, stopping: asyncio.Event, timeout: float) -> None:
