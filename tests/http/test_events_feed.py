@@ -40,9 +40,12 @@ async def write(api: Api, count: int) -> Position:
     return Position.from_token(body["results"][-1]["body"]["position"])
 
 
+def sample(api: Api, name: str, **labels: str) -> float:
+    return api.client.app[METRICS].registry.get_sample_value(name, labels) or 0.0
+
+
 def reads(api: Api, by: str) -> float:
-    value = api.client.app[METRICS].registry.get_sample_value("ledger_feed_log_reads_total", {"by": by})
-    return value or 0.0
+    return sample(api, "ledger_feed_log_reads_total", by=by)
 
 
 async def test_paging_from_the_start_with_commands_between_pages_equals_the_export(module_api: Api) -> None:
@@ -118,11 +121,15 @@ async def test_idle_followers_cost_no_read_of_the_log_and_the_tail_wakes_them_al
     assert not any(w.done() for w in waiting)
     assert reads(module_api, "follower") == by_followers  # 25 followers waited 1.5 s: no read at all
     assert reads(module_api, "tail") - by_tail <= 3  # the one tail: a read per few seconds idle
+    assert sample(module_api, "ledger_feed_followers", mode="poll") == 25
+    sent = sample(module_api, "ledger_feed_events_sent_total", mode="poll")
     await write(module_api, 1)
     pages = await asyncio.wait_for(asyncio.gather(*waiting), 10)
     assert {len(p["items"]) for p in pages} == {1}
     assert len({orjson.dumps(p) for p in pages}) == 1
     assert reads(module_api, "follower") == by_followers  # all served from the tail's window
+    assert sample(module_api, "ledger_feed_followers", mode="poll") == 0
+    assert sample(module_api, "ledger_feed_events_sent_total", mode="poll") == sent + 25
 
 
 @pytest.mark.parametrize(
