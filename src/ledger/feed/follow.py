@@ -59,6 +59,8 @@ class Feed:
     def stop(self) -> None:
         """End every wait now: the process is shutting down."""
         self.stopping.set()
+        if self._tail is not None:
+            self._tail.wake()
 
     async def open(self) -> None:
         """Open the log and the tail now, if no follower has yet (raising when the log is unreachable)."""
@@ -89,7 +91,9 @@ class Feed:
                 return found
             position = found.next
             if tail.window.covers(position):
-                await _first(changed, self.stopping, remaining)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(remaining):
+                        await changed.wait()
 
     async def _ready(self) -> Tail:
         if self._tail is not None:
@@ -143,13 +147,3 @@ class Feed:
                         await reader.close()
                 else:
                     self._readers.append(reader)
-
-
-async def _first(changed: asyncio.Event, stopping: asyncio.Event, timeout: float) -> None:
-    """Wait until either event is set, at most ``timeout`` seconds."""
-    waits = [asyncio.ensure_future(changed.wait()), asyncio.ensure_future(stopping.wait())]
-    try:
-        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiting in waits:
-            waiting.cancel()

@@ -57,6 +57,11 @@ class Tail:
         """The event the next change sets: taken before looking, so no change goes unseen."""
         return self._changed
 
+    def wake(self) -> None:
+        """Wake every waiting follower now, changed or not (the process is stopping)."""
+        woken, self._changed = self._changed, asyncio.Event()
+        woken.set()
+
     async def _open(self, at: Position) -> LogReader:
         reader = await self._log.open_reader()
         try:
@@ -89,8 +94,7 @@ class Tail:
         self._metrics.feed_reads.labels("tail").inc()
         if records or not self.window.end.covers(reader.position):
             self.window.add(records, reader.position)
-            woken, self._changed = self._changed, asyncio.Event()
-            woken.set()
+            self.wake()
 
     async def _drop(self) -> None:
         reader, self._reader = self._reader, None

@@ -10,6 +10,7 @@ their partition's floor; a follower behind a floor reads the log itself.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -38,7 +39,6 @@ class Window:
         self._capacity = capacity
         self._oldest: deque[_Entry] = deque()
         self._parts: dict[TopicPartition, deque[_Entry]] = {}
-        self._offsets: dict[TopicPartition, list[int]] = {}  # beside each deque, for bisection
         self._seq = 0
 
     @property
@@ -56,13 +56,11 @@ class Window:
             tp = record.tp
             self._oldest.append(entry)
             self._parts.setdefault(tp, deque()).append(entry)
-            self._offsets.setdefault(tp, []).append(record.offset)
         self._end = self._end.merge(end)
         while len(self._oldest) > self._capacity:
             gone = self._oldest.popleft()
             tp = gone.record.tp
             self._parts[tp].popleft()
-            del self._offsets[tp][0]
             self._floor[tp] = gone.record.offset + 1
 
     def holds(self, position: Position) -> bool:
@@ -77,8 +75,8 @@ class Window:
         """The page after ``position`` (which ``holds`` must accept)."""
         pending: list[_Entry] = []
         for tp, entries in self._parts.items():
-            first = bisect.bisect_left(self._offsets[tp], position.get_offset(tp))
-            pending.extend(entries[i] for i in range(first, len(entries)))
+            first = bisect.bisect_left(entries, position.get_offset(tp), key=_offset)
+            pending.extend(itertools.islice(entries, first, None))
         pending.sort(key=lambda e: e.seq)
         pager = Pager(position, types, limit)
         taken = 0
@@ -91,3 +89,7 @@ class Window:
         # A partition read to the end here is read to the tail's end: past its commit markers too.
         pager.passed(self._end, [tp for tp in self._end if tp not in left])
         return pager.page()
+
+
+def _offset(entry: _Entry) -> int:
+    return entry.record.offset

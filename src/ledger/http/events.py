@@ -133,6 +133,8 @@ async def _stream(
         log.warning("feed_stream_cut", error=str(e), sent=stream.sent)
     except (ConnectionResetError, TimeoutError) as e:
         log.info("feed_stream_client_gone", error=repr(e), sent=stream.sent)
+    except Exception:  # the answer is under way: no problem document can follow, so say it here
+        log.exception("feed_stream_failed", sent=stream.sent)
     finally:
         streams.discard(stream)
         metrics.feed_events.labels("stream").inc(stream.sent)
