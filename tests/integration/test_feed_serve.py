@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import aiohttp
@@ -85,6 +86,14 @@ async def test_sse_followed_through_ledger_serve_with_cuts_ends_with_exactly_the
         pages = [e for e in serve.events() if e.get("path") == "/v1/events"]
         assert len({e["pid"] for e in pages}) == 2, "every reconnection went to the same API worker"
 
+        async def streams_open() -> str:
+            async with session.get(f"{base}/metrics") as response:
+                text = await response.text()
+            return next(line for line in text.splitlines() if 'ledger_feed_followers{mode="stream"}' in line)
+
+        # Every cut stream was let go by its worker (each looks at its client once a second).
+        await until(lambda: _zero(streams_open()), "the workers let go of every cut stream", timeout=5)
+
         # A long poll at the end is woken by the append itself (the workers hear the log's
         # NOTIFY on the read models' LISTEN connection), not by a timeout.
         async with session.get(f"{base}/v1/events", params={"after": last or ""}, headers=AUTH) as response:
@@ -116,3 +125,7 @@ async def test_sse_followed_through_ledger_serve_with_cuts_ends_with_exactly_the
     finally:
         await session.close()
         serve.stop_quietly()
+
+
+async def _zero(line: Awaitable[str]) -> bool:
+    return float((await line).split()[-1]) == 0
