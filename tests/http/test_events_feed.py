@@ -3,7 +3,7 @@
 Paging from the start with ``after=next``, while commands are written between pages, gives
 exactly the export's events (the same bytes), each once, in each stream's order. ``types``
 keeps only those types and ``next`` still passes the skipped ones. A long poll answers as
-soon as an event is appended. Idle long polls cost no read of the log: the process's one
+soon as an event is appended. Idle long polls and streams cost no read of the log: the process's one
 tail wakes them. Bad input is a problem, never a 500; the scope is ``events`` (or admin).
 """
 
@@ -19,7 +19,7 @@ import pytest
 from ledger.app import LOG, WRITER
 from ledger.http.keys import METRICS
 from ledger.log import Position
-from tests.support.feed import assert_same_events, export_lines, line_of, locations, settled
+from tests.support.feed import SseReader, assert_same_events, export_lines, line_of, locations, settled
 
 from .conftest import Api
 from .test_auth import new_token
@@ -117,9 +117,11 @@ async def test_idle_followers_cost_no_read_of_the_log_and_the_tail_wakes_them_al
     await get_page(module_api, after=end, wait_ms=100)
     by_followers, by_tail = reads(module_api, "follower"), reads(module_api, "tail")
     waiting = [asyncio.create_task(get_page(module_api, after=end, wait_ms=15_000)) for _ in range(25)]
+    stream_headers = module_api.headers(Accept="text/event-stream", **{"Last-Event-ID": end})
+    streams = [SseReader(await module_api.client.get("/v1/events", headers=stream_headers)) for _ in range(5)]
     await asyncio.sleep(1.5)
     assert not any(w.done() for w in waiting)
-    assert reads(module_api, "follower") == by_followers  # 25 followers waited 1.5 s: no read at all
+    assert reads(module_api, "follower") == by_followers  # 30 followers waited 1.5 s: no read at all
     assert reads(module_api, "tail") - by_tail <= 3  # the one tail: a read per few seconds idle
     assert sample(module_api, "ledger_feed_followers", mode="poll") == 25
     sent = sample(module_api, "ledger_feed_events_sent_total", mode="poll")
@@ -127,6 +129,12 @@ async def test_idle_followers_cost_no_read_of_the_log_and_the_tail_wakes_them_al
     pages = await asyncio.wait_for(asyncio.gather(*waiting), 10)
     assert {len(p["items"]) for p in pages} == {1}
     assert len({orjson.dumps(p) for p in pages}) == 1
+    for stream in streams:
+        message = await asyncio.wait_for(stream.next(), 10)
+        assert message is not None
+        assert message.data is not None
+        assert orjson.loads(message.data) == pages[0]["items"][0]
+        stream.response.close()
     assert reads(module_api, "follower") == by_followers  # all served from the tail's window
     assert sample(module_api, "ledger_feed_followers", mode="poll") == 0
     assert sample(module_api, "ledger_feed_events_sent_total", mode="poll") == sent + 25
