@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import orjson
-
-from ledger.cloudevents import to_structured
+from ledger.audit.exchange import encode_line
 from ledger.log import Position, Record, TopicPartition
 
 
@@ -28,8 +26,8 @@ def event_type(record: Record) -> str:
 
 def encode(record: Record) -> bytes:
     """The event as one structured CloudEvents JSON object, spelled exactly as ``ledger export``
-    writes its lines (sorted keys), without the line's newline."""
-    return orjson.dumps(to_structured(record.envelope()), option=orjson.OPT_SORT_KEYS)
+    writes its lines (by the same function), without the line's newline."""
+    return encode_line(record.envelope())[:-1]
 
 
 @dataclass(frozen=True, slots=True)
