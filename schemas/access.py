@@ -29,6 +29,7 @@ Scope = Literal[
     "customers:write",
     "read",
     "audit",
+    "events",
     "admin",
 ]
 SCOPES: Final[tuple[str, ...]] = get_args(Scope)

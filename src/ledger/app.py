@@ -21,7 +21,7 @@ from ledger.config import Settings
 from ledger.http import admin, commands, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
-from ledger.http.keys import DB, DSN, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
+from ledger.http.keys import DB, DSN, FEED, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.http.tokens import KEEPER
 from ledger.metrics import Metrics
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
                 lambda app: bootstrap.projector_runtime(settings, app[LOG], app[DB], app[DSN], app[METRICS]),
             ),
             provide(READ_MODELS, lambda app: bootstrap.read_models(settings, app[DSN], app[DB])),
+            provide(FEED, lambda app: bootstrap.feed(app[LOG], app[METRICS], owns_log=False)),
         ]
     )
     operations.add_routes(app)

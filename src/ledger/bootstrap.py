@@ -27,8 +27,10 @@ from aiohttp import web
 import projections
 from ledger.config import Settings
 from ledger.database import database_url
+from ledger.feed import Feed
 from ledger.http import (
     contract,
+    events,
     operations,
     parked,
     read_audit,
@@ -46,13 +48,13 @@ from ledger.http import (
 )
 from ledger.http.auth import TokenStore
 from ledger.http.forwarding import WriterClient
-from ledger.http.keys import DB, DSN, READ_MODELS, SETTINGS
+from ledger.http.keys import DB, DSN, FEED, METRICS, READ_DB, READ_MODELS, SETTINGS
 from ledger.http.tokens import TokenKeeper
 from ledger.log import EventLog
 from ledger.log.factory import build_log
 from ledger.log.kafka import KafkaLog
 from ledger.log.kafka_commands import CommandConsumer
-from ledger.log.postgres import PostgresLog
+from ledger.log.postgres import APPENDED_CHANNEL, PostgresLog
 from ledger.log.topology import Topology
 from ledger.metrics import Metrics
 from ledger.projector import ProjectorRuntime
@@ -302,6 +304,35 @@ async def read_models(settings: Settings, dsn: str, db: asyncpg.Pool) -> AsyncIt
 
 
 @contextlib.asynccontextmanager
+async def feed(event_log: EventLog, metrics: Metrics, *, owns_log: bool) -> AsyncIterator[Feed]:
+    """The event feed over ``event_log``: its tail opens with the first follower, and so does
+    the log itself when the feed ``owns_log``."""
+    opened = Feed(event_log, metrics, start_log=owns_log)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@contextlib.asynccontextmanager
+async def api_feed(
+    settings: Settings, dsn: str, reads: asyncpg.Pool, models: DatabaseReadModels, metrics: Metrics
+) -> AsyncIterator[Feed]:
+    """The event feed of an API process, whose log opens only when someone follows it. On
+    PostgreSQL the log borrows the reads' pool and hears appends on the read models' LISTEN
+    connection, so following the feed costs ``ledger serve`` no connection more."""
+    if settings.kafka_bootstrap:
+        event_log = build_log(settings, dsn)
+    else:
+        topology = Topology(settings.topic_prefix, settings.partitions)
+        shared = PostgresLog(dsn, topology, timeout=settings.log_timeout_s, pool=reads, listen=False)
+        await models.listener.subscribe(APPENDED_CHANNEL, shared.appended)
+        event_log = shared
+    async with feed(event_log, metrics, owns_log=True) as opened:
+        yield opened
+
+
+@contextlib.asynccontextmanager
 async def writer_client(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[WriterClient]:
     """An API process's way to the active writer (its address read from ``db``)."""
     if settings.internal_secret is None:
@@ -319,11 +350,19 @@ class MissingSecret(Exception):
 
 
 def read_side(app: web.Application) -> None:
-    """The reads of an API process (``ledger api``): the read routes, and the read models in
-    PostgreSQL they read through (kept by projector processes, announced by NOTIFY). The app
-    must already provide ``DSN`` and ``DB``."""
+    """The reads of an API process (``ledger api``): the read routes, the read models in
+    PostgreSQL they read through (kept by projector processes, announced by NOTIFY), and the
+    event feed. The app must already provide ``DSN``, ``DB``, ``READ_DB`` and ``METRICS``."""
     settings = app[SETTINGS]
-    app.cleanup_ctx.append(provide(READ_MODELS, lambda app: read_models(settings, app[DSN], app[DB])))
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        async with read_models(settings, app[DSN], app[DB]) as models:
+            app[READ_MODELS] = models
+            async with api_feed(settings, app[DSN], app[READ_DB], models, app[METRICS]) as opened:
+                app[FEED] = opened
+                yield
+
+    app.cleanup_ctx.append(step)
     app.router.add_get("/v1/projections", operations.projections_status)
     add_read_routes(app)
 
@@ -347,6 +386,7 @@ def add_read_routes(app: web.Application) -> None:
         rebuild,
         parked,
         contract,
+        events,
     ):
         module.add_routes(app)
 

@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     pool_acquire_timeout_s: float = Field(
         5.0, gt=0, le=300, description="how long a request waits for a pooled connection; past it, 503"
     )
+    # The event feed (GET /v1/events) and its Server-Sent Events.
+    sse_keepalive_s: float = Field(
+        15.0, gt=0, le=3600, description="a comment line this often keeps an idle event stream open"
+    )
+    sse_send_buffer_bytes: int | None = Field(
+        256 * 1024,
+        ge=4096,
+        le=64 << 20,
+        description="the kernel's send buffer of an event stream's socket, so that a client that "
+        "stops reading holds at most this much; unset leaves it to the kernel (up to megabytes)",
+    )
     # Roles and processes (``ledger serve`` and the roles it runs).
     api_workers: int | None = Field(
         None, ge=1, le=256, description="`ledger api` processes `ledger serve` runs; default max(2, cores)"

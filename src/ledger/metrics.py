@@ -98,6 +98,30 @@ class Metrics:
             "Offsets of the command topic removed by retention before the writer read them",
             registry=self.registry,
         )
+        self.feed_followers = Gauge(
+            "ledger_feed_followers",
+            "Followers of GET /v1/events connected now: long polls (poll) and Server-Sent Events (stream)",
+            ["mode"],
+            registry=self.registry,
+            multiprocess_mode="livesum",  # every API process has its own
+        )
+        self.feed_events = Counter(
+            "ledger_feed_events_sent",
+            "Events sent to followers of GET /v1/events, by mode (poll, stream)",
+            ["mode"],
+            registry=self.registry,
+        )
+        self.feed_reads = Counter(
+            "ledger_feed_log_reads",
+            "Reads of the log for the feed: by the process's one tail, or by a follower behind it",
+            ["by"],
+            registry=self.registry,
+        )
+        self.feed_tail_restarts = Counter(
+            "ledger_feed_tail_restarts",
+            "Times the feed's tail failed and was opened again",
+            registry=self.registry,
+        )
 
 
 class SupervisorMetrics:

@@ -38,6 +38,7 @@ SCOPES = (
     "customers:write",
     "read",
     "audit",
+    "events",
     "admin",
 )
 WRITE_SCOPES = tuple(scope for scope in SCOPES if scope.endswith(":write"))

@@ -6,6 +6,7 @@ import asyncpg
 from aiohttp import web
 
 from ledger.config import Settings
+from ledger.feed import Feed
 from ledger.log import EventLog
 from ledger.metrics import Metrics
 from ledger.projector import ProjectorRuntime
@@ -26,3 +27,5 @@ READ_MODELS = web.AppKey("read_models", ReadModels)
 """What every read route knows of the read models: live tables, positions, projector status,
 all from PostgreSQL, wherever the projectors run."""
 METRICS = web.AppKey("metrics", Metrics)
+FEED = web.AppKey("feed", Feed)
+"""The event feed of ``GET /v1/events``: its tail and readers of the log, opened with its first follower."""

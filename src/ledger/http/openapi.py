@@ -15,6 +15,7 @@ from ledger import __version__
 from ledger.http import (
     contract,
     described,
+    events,
     parked,
     read_customers,
     read_fulfilment,
@@ -535,6 +536,7 @@ def document() -> dict[str, Any]:
             **rebuild.openapi_paths(),
             **parked.openapi_paths(),
             **contract.openapi_paths(),
+            **events.openapi_paths(),
             **described_paths,
         },
         "components": components,

@@ -7,6 +7,10 @@ LISTEN/NOTIFY. Event ids are unique within a topic, so an append retried after a
 reply is recognised instead of written twice. Several logs (topic prefixes) may share one
 database, and one may hold a copy of another (``ledger import``): ids repeat across logs.
 Each log's identity is a uuid in ``logs``, made by its first start and dropped by ``discard``.
+
+A process that already holds a pool and a LISTEN connection (``ledger api``) can lend them
+to the log: ``pool`` then is used and never closed, and with ``listen=False`` the log opens
+no LISTEN of its own and whoever listens on ``APPENDED_CHANNEL`` calls ``appended``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from ledger.log.position import Position, TopicPartition
 from ledger.log.topology import Topology
 
 SCHEMA = "ledger_log"
-_CHANNEL = "ledger_log_appended"
+APPENDED_CHANNEL = "ledger_log_appended"
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -102,13 +106,24 @@ class PostgresLog:
     """``EventLog`` over a PostgreSQL database (see the module docstring)."""
 
     def __init__(
-        self, dsn: str, topology: Topology, *, timeout: float = 10.0, pool_size: tuple[int, int] = (1, 8)
+        self,
+        dsn: str,
+        topology: Topology,
+        *,
+        timeout: float = 10.0,
+        pool_size: tuple[int, int] = (1, 8),
+        pool: asyncpg.Pool | None = None,
+        listen: bool = True,
     ) -> None:
-        """``pool_size``: the (min, max) connections of the log's own pool (``ledger.bootstrap`` sizes it)."""
+        """``pool_size``: the (min, max) connections of the log's own pool (``ledger.bootstrap``
+        sizes it); ``pool``: a pool to use instead, left open on ``close``; ``listen``: open a
+        LISTEN connection, else ``appended`` is called by the owner of one."""
         self._dsn = dsn
         self._topology = topology
         self._timeout = timeout
         self._pool_size = pool_size
+        self._lent_pool = pool
+        self._listen = listen
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._appended = asyncio.Condition()
@@ -128,7 +143,7 @@ class PostgresLog:
     async def start(self) -> None:
         try:
             low, high = self._pool_size
-            self._pool = await asyncpg.create_pool(
+            self._pool = self._lent_pool or await asyncpg.create_pool(
                 self._dsn, min_size=low, max_size=high, timeout=self._timeout
             )
             async with self._pool.acquire() as conn:
@@ -153,8 +168,9 @@ class PostgresLog:
                 self._identity = await conn.fetchval(
                     f"SELECT identity FROM {SCHEMA}.logs WHERE prefix = $1", self._topology.prefix
                 )
-            self._listener = await asyncpg.connect(self._dsn, timeout=self._timeout)
-            await self._listener.add_listener(_CHANNEL, self._on_notify)
+            if self._listen:
+                self._listener = await asyncpg.connect(self._dsn, timeout=self._timeout)
+                await self._listener.add_listener(APPENDED_CHANNEL, self._on_notify)
         except _CONNECTION_ERRORS as e:
             await self.close()
             raise LogUnavailable(f"PostgreSQL log unreachable: {e}") from e
@@ -165,7 +181,8 @@ class PostgresLog:
             await listener.close(timeout=self._timeout)
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await pool.close()
+            if pool is not self._lent_pool:
+                await pool.close()
 
     def identity(self) -> str:
         if self._identity is None:
@@ -205,6 +222,10 @@ class PostgresLog:
         return self._pool.acquire(timeout=self._timeout)
 
     def _on_notify(self, *_: object) -> None:
+        self.appended()
+
+    def appended(self) -> None:
+        """Something was appended (or may have been, unheard): wake every waiting reader."""
         self._generation += 1
         asyncio.get_running_loop().create_task(self._wake())
 
@@ -262,7 +283,7 @@ class PostgresLog:
                     for r, (e, *_) in zip(records, messages, strict=True)
                 ],
             )
-            await conn.execute("SELECT pg_notify($1, '')", _CHANNEL)
+            await conn.execute("SELECT pg_notify($1, '')", APPENDED_CHANNEL)
         return records
 
     async def _find(self, events: Sequence[Envelope]) -> list[Record]:

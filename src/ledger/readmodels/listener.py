@@ -4,6 +4,11 @@ The connection is checked every few seconds (a half-open TCP connection says not
 itself) and opened again, with backoff, whenever it is gone. Each time it (re)opens, the
 owner is told (``opened``) so that it reads afresh whatever it may have missed. Losing it
 is never silent: it is logged, and ``problem`` says why until it is back.
+
+Others in the process may listen on the same connection (``subscribe``: the event feed of
+``ledger api`` hears the log's appends here), so a process holds one LISTEN connection
+however many want one; each is told when the connection opens again, as it may have missed
+a notification meanwhile.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class Listener:
         self._conn: asyncpg.Connection[asyncpg.Record] | None = None
         self._lost = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._subscribed: dict[str, Callable[[], None]] = {}
         self.problem: str | None = "not started"
         self.reopened = 0  # how often the connection was opened again after a loss
 
@@ -52,6 +58,13 @@ class Listener:
         """Open the connection (raising when the database cannot be reached), then keep it."""
         await self._open()
         self._task = asyncio.create_task(self._keep(), name="read-models-listener")
+
+    async def subscribe(self, channel: str, heard: Callable[[], None]) -> None:
+        """Call ``heard`` on every notification of ``channel``, and whenever the connection
+        opens again."""
+        self._subscribed[channel] = heard
+        if self._conn is not None:
+            await self._conn.add_listener(channel, self._notified)
 
     async def close(self) -> None:
         if self._task is not None:
@@ -65,10 +78,12 @@ class Listener:
         try:
             self._lost.clear()
             conn.add_termination_listener(lambda _: self._lost.set())
-            for channel in self._channels:
+            for channel in [*self._channels, *self._subscribed]:
                 await conn.add_listener(channel, self._notified)
             # Listening first, reading second: nothing committed in between is missed.
             await self._opened()
+            for heard in self._subscribed.values():
+                heard()
         except BaseException:
             with contextlib.suppress(Exception):
                 await conn.close()
@@ -77,7 +92,11 @@ class Listener:
         self.problem = None
 
     def _notified(self, _conn: object, _pid: int, channel: str, payload: object) -> None:
-        self._heard(channel, str(payload))
+        subscriber = self._subscribed.get(channel)
+        if subscriber is not None:
+            subscriber()
+        else:
+            self._heard(channel, str(payload))
 
     async def _keep(self) -> None:
         while True:
