@@ -14,28 +14,21 @@ import os
 import shutil
 import subprocess
 from collections import Counter
-from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from handlers import DomainError, WriteModel, decide, evolve
 from ledger import cloudevents
 from ledger.asyncapi import document
 from ledger.cli import _parser
 from ledger.demo import generate
 from ledger.envelope import Envelope
-from schemas import EVENTS, area_of_stream, parse_command
-from schemas.access import IssueToken, RevokeToken
-from schemas.base import Command
+from schemas import EVENTS, area_of_stream
 from tests.support.asyncapi_doc import validator
-from tests.support.golden import golden_events
+from tests.support.decided import NOW, decided_envelopes
 
 PARSER = Path(__file__).resolve().parents[2] / "deploy" / "asyncapi"
-NOW = datetime(2026, 11, 20, 15, 30, 12, tzinfo=UTC)
-DAYS = 45  # the shortest demo history whose events are of every type and version it can make
 PER_TYPE = 25  # samples validated per event type and version
 
 
@@ -84,37 +77,6 @@ def test_the_official_parser_finds_nothing_wrong_with_the_document(tmp_path: Pat
     assert "servers" not in document()
     assert on_kafka["channels"]["sales"]["address"] == "acme.sales"
     assert on_kafka["channels"]["sales"]["bindings"]["kafka"]["partitions"] == 6
-
-
-@cache
-def decided_envelopes() -> tuple[Envelope, ...]:
-    """Events of every kind the write side records, sealed into envelopes as the writer does."""
-    state = WriteModel()
-    commands: list[Command] = [parse_command(name, body) for name, body in generate(NOW, 7, DAYS)]
-    commands += [
-        IssueToken(principal="ana", scopes=("sales:write", "read"), occurred_at=NOW),
-        RevokeToken(principal="ana", occurred_at=NOW),
-    ]
-    heads: dict[str, tuple[int, str]] = {}
-    sealed: list[Envelope] = []
-    for n, command in enumerate(commands):
-        try:
-            events = decide(state, command)
-        except DomainError:
-            continue
-        for event in events:
-            evolve(state, event)
-            stream = event.stream()
-            version, prevhash = heads.get(stream, (0, ""))
-            envelope = Envelope.seal(
-                id=f"e-{len(sealed)}", type=event.type, schema_version=event.schema_version,
-                stream=stream, version=version + 1, occurred_at=command.occurred_at or NOW,
-                recorded_at=NOW, actor="clerk", correlation_id=f"c-{n}", causation_id=f"c-{n}",
-                idempotency_key=f"k-{n}" if n % 2 else None, prevhash=prevhash, data=event.data(),
-            )  # fmt: skip
-            heads[stream] = (envelope.version, envelope.hash)
-            sealed.append(envelope)
-    return (*sealed, *golden_events())
 
 
 def samples() -> dict[tuple[str, int], list[Envelope]]:
