@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ledger import __version__
+from ledger.answer_schemas import COMMAND_ACCEPTED, PROBLEM
 from ledger.cloudevents import CONTENT_TYPE, SOURCE, SPEC_VERSION, dataschema, header_name
 from ledger.config import Settings
 from ledger.writer.command_records import OFFSET_HEADER, PARTITION_HEADER
@@ -64,8 +65,8 @@ def document(
     """The whole document for a log of ``prefix``; a Kafka server entry per bootstrap address."""
     files = json_schemas()
     schemas: dict[str, Any] = {
-        "CommandAccepted": _COMMAND_ACCEPTED,
-        "Problem": _PROBLEM,
+        "CommandAccepted": COMMAND_ACCEPTED,
+        "Problem": PROBLEM,
     }
     messages: dict[str, Any] = {}
     by_area: dict[str, list[str]] = {area: [] for area in AREAS}
@@ -273,38 +274,6 @@ _GROUP: Final = {
     "type": "string",
     "description": "your own consumer group; read with `isolation.level=read_committed`, or "
     "records of aborted transactions are read too",
-}
-_COMMAND_ACCEPTED: Final = {
-    "type": "object",
-    "required": ["events", "position"],
-    "properties": {
-        "events": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "type": {"type": "string"},
-                    "stream": {"type": "string"},
-                    "version": {"type": "integer"},
-                    "position": {"type": "string"},
-                },
-            },
-        },
-        "position": {"type": "string", "description": "a consistency token for `min_position`"},
-    },
-}
-_PROBLEM: Final = {
-    "type": "object",
-    "description": "RFC 9457 problem details, as HTTP answers them",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}},
-    },
 }
 _RESULT: Final = {
     "name": RESULT_MESSAGE,

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from ledger import __version__
+from ledger.answer_schemas import COMMAND_ACCEPTED, PROBLEM
 from ledger.http import (
     contract,
     described,
@@ -297,43 +298,8 @@ def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 def _components() -> dict[str, Any]:
     schemas: dict[str, Any] = {
-        "Problem": {
-            "type": "object",
-            "required": ["type", "title", "status", "detail"],
-            "properties": {
-                "type": {"type": "string"},
-                "title": {"type": "string"},
-                "status": {"type": "integer"},
-                "detail": {"type": "string"},
-                "errors": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
-                    },
-                },
-            },
-        },
-        "CommandAccepted": {
-            "type": "object",
-            "required": ["events", "position"],
-            "properties": {
-                "events": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "id": {"type": "string"},
-                            "type": {"type": "string"},
-                            "stream": {"type": "string"},
-                            "version": {"type": "integer"},
-                            "position": {"type": "string"},
-                        },
-                    },
-                },
-                "position": {"type": "string"},
-            },
-        },
+        "Problem": PROBLEM,
+        "CommandAccepted": COMMAND_ACCEPTED,
     }
     for model in COMMANDS.values():
         schema = model.model_json_schema(ref_template=_REF)
