@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.infra import _kafka
-from ledger.log.kafka import shorten_transaction_backoff
+from ledger.log.kafka_writer import shorten_transaction_backoff
 
 AIOKAFKA_WAIT = 0.020
 OURS = 0.002

@@ -21,7 +21,8 @@ from ledger.cloudevents import BinaryMessage, to_binary
 from ledger.config import Settings
 from ledger.envelope import Envelope
 from ledger.log import Attach, EventLog, LogReader, LogWriter, Position, Record
-from ledger.log.kafka import KafkaLog, record_batches, shorten_transaction_backoff
+from ledger.log.kafka import KafkaLog
+from ledger.log.kafka_writer import record_batches, shorten_transaction_backoff
 from ledger.log.topology import Topology
 from ledger.writer import CommandRequest, Writer
 from schemas import parse_command

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as KafkaTP
-from aiokafka.errors import KafkaError, OffsetOutOfRangeError
+from aiokafka.errors import OffsetOutOfRangeError
 
-from ledger.log.kafka import KafkaLog, _stop
+from ledger.log.kafka import KafkaLog
+from ledger.log.kafka_clients import FAILURES, stop
 from ledger.log.port import LogUnavailable
 from ledger.log.position import TopicPartition
-
-_FAILURES = (KafkaError, OSError, TimeoutError)
 
 
 @dataclass(slots=True)
@@ -72,7 +71,7 @@ class CommandConsumer:
             async with asyncio.timeout(self._timeout * 3):
                 await self._consumer.start()
                 self._consumer.assign(self._ktps)
-        except _FAILURES as e:
+        except FAILURES as e:
             await self.close()
             raise LogUnavailable(f"the command topic's consumer could not start: {e!r}") from e
         except BaseException:
@@ -88,7 +87,7 @@ class CommandConsumer:
                     tp: await self._consumer.committed(k) for tp, k in zip(self._tps, self._ktps, strict=True)
                 }
                 firsts = await self._consumer.beginning_offsets(self._ktps)
-        except _FAILURES as e:
+        except FAILURES as e:
             raise LogUnavailable(f"the command group's offsets are unavailable: {e!r}") from e
         lost = {}
         for tp, ktp in zip(self._tps, self._ktps, strict=True):
@@ -105,7 +104,7 @@ class CommandConsumer:
             batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=max_records)
         except OffsetOutOfRangeError as e:
             raise LogUnavailable(f"a command record expired before it was read: {e!r}") from e
-        except _FAILURES as e:
+        except FAILURES as e:
             raise LogUnavailable(f"the command topic could not be read: {e!r}") from e
         records = []
         for tp, ktp in zip(self._tps, self._ktps, strict=True):
@@ -124,4 +123,4 @@ class CommandConsumer:
         return behind
 
     async def close(self) -> None:
-        await _stop(self._consumer, self._consumer._client)
+        await stop(self._consumer, self._consumer._client)
