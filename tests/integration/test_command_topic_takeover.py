@@ -25,9 +25,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from tests.integration.test_writer_faults import assert_log_is_whole, read_envelopes
-from tests.integration.test_writer_takeover import registered_pid
 from tests.support.command_topic import Answers, Sent, bearer, by_command, command
-from tests.support.processes import Process, role_env, until
+from tests.support.processes import active_and_warm_standby, registered_pid, role_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -92,16 +91,8 @@ async def test_kill_9_of_the_writer_mid_stream_every_record_has_one_answer_and_i
         LEDGER_INTERNAL_SECRET="topic-takeover-internal-secret",
         LEDGER_DATA_DIR=str(tmp_path),
     )
-    active = Process(["writer"], env, tmp_path / "writer-a.log").start()
-    standby = Process(["writer"], env, tmp_path / "writer-b.log")
-
-    async def first_registered() -> bool:
-        return await registered_pid(pg_dsn, prefix) == active.pid
-
+    active, standby = await active_and_warm_standby(env, tmp_path, pg_dsn, prefix)
     try:
-        await until(first_registered, "the first writer is active", timeout=90)
-        standby.start()
-        await until(lambda: bool(standby.logged("writer_standby_warm")), "the second writer stands by, warm")
         async with Answers(kafka_bootstrap, f"{prefix}.command-results", 2) as answers:
             producing = asyncio.create_task(stream(kafka_bootstrap, f"{prefix}.commands"))
             async with asyncio.timeout(60):  # watched closely: the stream lasts well under a second

@@ -50,13 +50,14 @@ import pytest
 from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from tests.integration.test_writer_faults import assert_log_is_whole, read_envelopes
-from tests.integration.test_writer_takeover import TAKEOVER_TARGET_S, registered_pid
+from tests.integration.test_writer_takeover import TAKEOVER_TARGET_S
 from tests.support.processes import (
     Process,
     arguments_of,
     children_of,
     free_port,
     ready,
+    registered_pid,
     role_env,
     running,
     until,

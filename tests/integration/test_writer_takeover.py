@@ -17,29 +17,25 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 import pytest
 
 from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
-from ledger.writer import discovery
 from tests.integration.test_writer_faults import assert_log_is_whole, read_envelopes
-from tests.support.processes import Process, free_port, role_env, until, writer_reachable
+from tests.support.processes import (
+    Process,
+    active_and_warm_standby,
+    free_port,
+    registered_pid,
+    role_env,
+    until,
+    writer_reachable,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 TOKEN = "takeover-test-admin-token-42"
 TAKEOVER_TARGET_S = 5.0
-
-
-async def registered_pid(dsn: str, prefix: str) -> int | None:
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
-    try:
-        await discovery.setup(pool)
-        found = await discovery.lookup(pool, prefix, timeout=5)
-    finally:
-        await pool.close()
-    return None if found is None else found.pid
 
 
 class Callers:
@@ -92,17 +88,9 @@ async def test_kill_9_of_the_active_writer_the_standby_takes_over_and_nothing_ac
         LEDGER_PORT=str(port),
         LEDGER_SNAPSHOT_EVERY="500",
     )
-    active = Process(["writer"], env, tmp_path / "writer-a.log").start()
-    standby = Process(["writer"], env, tmp_path / "writer-b.log")
+    active, standby = await active_and_warm_standby(env, tmp_path, pg_dsn, prefix)
     api = Process(["api"], env, tmp_path / "api.log")
-
-    async def first_registered() -> bool:
-        return await registered_pid(pg_dsn, prefix) == active.pid
-
     try:
-        await until(first_registered, "the first writer is active", timeout=90)
-        standby.start()
-        await until(lambda: bool(standby.logged("writer_standby_warm")), "the second writer stands by, warm")
         api.start()
         await until(lambda: writer_reachable(port), "the API process reaches the active writer")
 

@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 import orjson
+
+from ledger.writer import discovery
 
 ROLES = ("writer", "project", "api")
 
@@ -165,3 +168,36 @@ def arguments_of(pid: int) -> list[str]:
 def running(pid: int) -> bool:
     """Whether ``pid`` is a process still (a zombie not yet reaped counts)."""
     return Path(f"/proc/{pid}").exists()
+
+
+async def registered_pid(dsn: str, prefix: str) -> int | None:
+    """The pid of the writer whose address is registered as the log's active one."""
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+    try:
+        await discovery.setup(pool)
+        found = await discovery.lookup(pool, prefix, timeout=5)
+    finally:
+        await pool.close()
+    return None if found is None else found.pid
+
+
+async def active_and_warm_standby(
+    env: dict[str, str], tmp_path: Path, dsn: str, prefix: str
+) -> tuple[Process, Process]:
+    """Two ``ledger writer`` processes: the first once it is the log's active writer, the second
+    once it stands by with its state warm. The caller stops both."""
+    active = Process(["writer"], env, tmp_path / "writer-a.log").start()
+    standby = Process(["writer"], env, tmp_path / "writer-b.log")
+
+    async def first_registered() -> bool:
+        return await registered_pid(dsn, prefix) == active.pid
+
+    try:
+        await until(first_registered, "the first writer is active", timeout=90)
+        standby.start()
+        await until(lambda: bool(standby.logged("writer_standby_warm")), "the second writer stands by, warm")
+    except BaseException:
+        for process in (standby, active):
+            process.stop_quietly()
+        raise
+    return active, standby
