@@ -13,4 +13,6 @@ ruff check .
 echo "== mypy --strict"
 mypy
 echo "== pytest"
-pytest "$@"
+# Two workers by default (LEDGER_TEST_WORKERS=0 runs in this one process): each starts its own
+# broker and PostgreSQL and takes whole files, so a module's fixtures stay in one process.
+pytest -n "${LEDGER_TEST_WORKERS:-2}" --dist loadfile "$@"
