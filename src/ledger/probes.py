@@ -52,12 +52,7 @@ async def serving(settings: Settings, metrics: Metrics) -> AsyncIterator[Probes]
     if settings.probe_listen is None:
         yield probes
         return
-    app = web.Application(middlewares=[problems_middleware])
-    app[_PROBES], app[_METRICS] = probes, metrics
-    app.router.add_get("/healthz", _healthz)
-    app.router.add_get("/readyz", _readyz)
-    app.router.add_get("/metrics", _metrics)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(probe_app(probes, metrics), access_log=None)
     await runner.setup()
     try:
         host, _, port = settings.probe_listen.rpartition(":")
@@ -66,6 +61,15 @@ async def serving(settings: Settings, metrics: Metrics) -> AsyncIterator[Probes]
         yield probes
     finally:
         await runner.cleanup()
+
+
+def probe_app(probes: Probes, metrics: Metrics) -> web.Application:
+    app = web.Application(middlewares=[problems_middleware])
+    app[_PROBES], app[_METRICS] = probes, metrics
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/metrics", _metrics)
+    return app
 
 
 async def _healthz(_: web.Request) -> web.Response:
