@@ -227,9 +227,9 @@ def test_every_acl_names_a_real_topic_and_the_writer_s_transactional_id_and_grou
     assert writer[("transactionalId", log.transactional_id, "literal")] >= {"Write", "Describe"}
     assert writer[("group", log.commands_group, "literal")] >= {"Read"}
     for topic in (*log.topics, log.meta_topic):
-        assert writer[("topic", topic, "literal")] >= {"Read", "Write"}, topic
+        assert writer[("topic", topic, "literal")] >= {"Read", "Write", "DescribeConfigs"}, topic
     assert writer[("topic", log.commands_topic, "literal")] >= {"Read"}
-    assert writer[("topic", log.results_topic, "literal")] >= {"Write"}
+    assert writer[("topic", log.results_topic, "literal")] >= {"Write", "DescribeConfigs"}  # the floor check
     assert not any(kind == "cluster" or "Create" in ops for (kind, _, _), ops in writer.items())
     reader = acls("ledger-reader")
     for topic in topics:  # every process opens the log by describing every topic
