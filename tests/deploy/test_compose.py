@@ -144,7 +144,9 @@ def test_each_ledger_service_s_settings_are_accepted_by_the_ledger(
             settings = Settings()
         assert settings.kafka_bootstrap is not None, name
         assert settings.database_url is not None, name
-        assert settings.internal_secret is not None, name
+        role = command(service)[0]
+        assert (settings.internal_secret is not None) == (role in ("writer", "api")), name
+        assert (settings.admin_token is not None) == (role == "writer"), name
         url = urlsplit(settings.database_url.get_secret_value())
         postgres = services()[url.hostname or ""]["environment"]
         assert (url.username, url.path) == (postgres["POSTGRES_USER"], f"/{postgres['POSTGRES_DB']}")
