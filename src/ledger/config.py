@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         description="HOST:PORT api processes reach a TCP endpoint at; default the listening one "
         "(this host's name when it listens on every address)",
     )
+    probe_listen: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9.:\[\]_-]+:[0-9]{1,5}$",
+        description="HOST:PORT where `ledger writer` and `ledger project`, run on their own, answer "
+        "/healthz, /readyz and /metrics (ledger.probes); unset, they listen nowhere",
+    )
     internal_timeout_s: float = Field(
         30.0, gt=0, le=600, description="how long an api process waits for the writer's answer; past it, 503"
     )

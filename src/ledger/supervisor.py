@@ -48,6 +48,9 @@ log = structlog.get_logger("ledger.supervisor")
 # prometheus_client, which decides at import whether values go to files, so the supervisor
 # names the directory before anything imports it (its own restart counter goes there too).
 MULTIPROCESS_DIR: Final = "PROMETHEUS_MULTIPROC_DIR"
+# Children never get a probe port (``ledger.probes``): one port cannot serve them all, and the
+# API workers' ``/metrics`` already shows every child's.
+PROBE_LISTEN: Final = "LEDGER_PROBE_LISTEN"
 
 STOP_GRACE: Final = 30.0
 STOP_ORDER: Final = ("api", "writer", "project")
@@ -102,8 +105,9 @@ class Child:
 def shared_environment(settings: Settings, dsn: str, metrics_dir: Path) -> dict[str, str]:
     """What every child is told besides this process's own environment."""
     secret = settings.internal_secret
+    inherited = {k: v for k, v in os.environ.items() if k != PROBE_LISTEN}
     return {
-        **os.environ,
+        **inherited,
         "LEDGER_DATABASE_URL": dsn,
         "LEDGER_DATA_DIR": str(settings.data_dir.resolve()),
         "LEDGER_INTERNAL_SECRET": secrets.token_urlsafe(32) if secret is None else secret.get_secret_value(),

@@ -8,12 +8,14 @@ machines and stand in for each other. The owner publishes its status rows, annou
 checkpoints to readers, and carries out what operators ask of its projections (parked
 messages, online rebuilds, the latter in a child process). It shares nothing with other
 processes but the log and the database, and can be killed at any moment without losing or
-doubling a row. ``ledger serve`` runs several, the projections spread over them.
+doubling a row. ``ledger serve`` runs several, the projections spread over them. Run on
+its own, it answers probes on ``LEDGER_PROBE_LISTEN`` (``ledger.probes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Awaitable, Sequence
 
 import structlog
 
@@ -22,6 +24,8 @@ from ledger import bootstrap
 from ledger.config import Settings
 from ledger.lifetime import until_stopped
 from ledger.metrics import Metrics
+from ledger.probes import serving
+from ledger.projector.runtime import ProjectorRuntime
 from ledger.store import Projection
 
 log = structlog.get_logger("ledger.project")
@@ -42,14 +46,19 @@ def chosen(names: Sequence[str] | None) -> list[Projection]:
     return [known[n] for n in dict.fromkeys(names)]
 
 
-async def run_projectors(settings: Settings, wanted: Sequence[Projection] = projections.ALL) -> None:
-    """Run the projector role until SIGTERM or SIGINT (or the supervisor's death)."""
+async def run_projectors(
+    settings: Settings, wanted: Sequence[Projection] = projections.ALL, stop: Awaitable[object] | None = None
+) -> None:
+    """Run the projector role until SIGTERM or SIGINT (or the supervisor's death; or ``stop``,
+    for a caller of its own)."""
     pools = bootstrap.plan("projector", settings, projections_owned=len(wanted))
+    metrics = Metrics()
     async with (
+        serving(settings, metrics) as probes,
         bootstrap.database(settings) as dsn,
         bootstrap.event_log(settings, dsn, pools) as event_log,
         bootstrap.main_pool(dsn, settings, pools) as db,
-        bootstrap.projector_runtime(settings, event_log, db, dsn, Metrics(), wanted) as runtime,
+        bootstrap.projector_runtime(settings, event_log, db, dsn, metrics, wanted) as runtime,
     ):
         log.info(
             "projectors_running",
@@ -57,5 +66,16 @@ async def run_projectors(settings: Settings, wanted: Sequence[Projection] = proj
             owns=[p.name for p in wanted if runtime.owns(p.name)],
             owner=runtime.owner,
         )
-        await until_stopped()
+        probes.check = functools.partial(readiness, runtime)
+        await (until_stopped() if stop is None else stop)
     log.info("projectors_stopped")
+
+
+def readiness(runtime: ProjectorRuntime) -> tuple[bool, dict[str, object]]:
+    """For ``LEDGER_PROBE_LISTEN``'s ``/readyz``: running, each projection owned here or stood by
+    for (a process that owns none still stands in for the one that does)."""
+    names = [p.projection.name for p in runtime.projectors()]
+    return not runtime.stopping, {
+        "owns": [n for n in names if runtime.owns(n)],
+        "stands_by": [n for n in names if not runtime.owns(n)],
+    }

@@ -7,6 +7,9 @@ the command topic on Kafka (``ledger.writer.intake``), opens its internal endpoi
 (``ledger.writer.endpoint``) and registers the address (``ledger.writer.discovery``), so
 API processes find it.
 
+Run on its own, it answers probes on ``LEDGER_PROBE_LISTEN`` (``ledger.probes``) from the
+moment it starts: ready while active or standing by.
+
 On SIGTERM: the address is withdrawn, the endpoint stops taking requests and finishes those
 in hand, the writer finishes its batch, snapshots and lets go of the lease. A writer fenced
 by another exits with ``FENCED`` (3): whoever supervises it starts a fresh one, which stands
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable
 from typing import Any, Final
 
@@ -26,6 +30,7 @@ from ledger import bootstrap
 from ledger.config import Settings
 from ledger.lifetime import until_stopped
 from ledger.metrics import Metrics
+from ledger.probes import serving
 from ledger.writer import discovery
 from ledger.writer.endpoint import internal_app, listening
 from ledger.writer.service import Writer
@@ -47,12 +52,14 @@ async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) 
     stopping = asyncio.ensure_future(until_stopped() if stop is None else stop)
     try:
         async with contextlib.AsyncExitStack() as stack:
+            probes = await stack.enter_async_context(serving(settings, metrics))
             dsn = await stack.enter_async_context(bootstrap.database(settings))
             db = await stack.enter_async_context(bootstrap.main_pool(dsn, settings, pools))
             event_log = await stack.enter_async_context(bootstrap.event_log(settings, dsn, pools))
             tokens = await stack.enter_async_context(bootstrap.token_store(settings, db))
             await discovery.setup(db)
             writer = await stack.enter_async_context(bootstrap.writer(settings, dsn, event_log, db, metrics))
+            probes.check = functools.partial(readiness, writer)
             if not await _first(stopping, writer, Status.ACTIVE):
                 return FENCED if writer.status is Status.FENCED else 0
             keeper = await stack.enter_async_context(bootstrap.token_keeper(settings, tokens, writer))
@@ -71,6 +78,15 @@ async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) 
     finally:
         stopping.cancel()
         await asyncio.wait([stopping])
+
+
+def readiness(writer: Writer) -> tuple[bool, dict[str, object]]:
+    """For ``LEDGER_PROBE_LISTEN``'s ``/readyz``: active, or a hot standby following the log, is
+    doing its job; starting, unavailable (the log failed), fenced or stopped is not."""
+    body: dict[str, object] = {"writer": writer.status.value}
+    if writer.problem:
+        body["writer_problem"] = writer.problem
+    return writer.status in (Status.ACTIVE, Status.STANDBY), body
 
 
 async def _first(stopping: asyncio.Future[object], writer: Writer, wanted: Status) -> bool:
