@@ -13,6 +13,7 @@ Nothing here opens anything at import.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -65,6 +66,7 @@ from ledger.writer import Writer, discovery
 from ledger.writer.intake import CommandIntake
 from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
+from ledger.writer.state import Status
 
 log = structlog.get_logger("ledger.bootstrap")
 
@@ -251,13 +253,26 @@ async def token_store(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[Tok
 @contextlib.asynccontextmanager
 async def token_keeper(settings: Settings, store: TokenStore, active: Writer) -> AsyncIterator[TokenKeeper]:
     """Token admin through the writer; the ``admin`` principal holds the configured token, or a
-    generated one, printed once on stdout (only its hash is kept)."""
+    generated one, printed once on stdout (only its hash is kept): now, or once a writer not
+    active yet (standing by, refused by the log) is."""
     keeper = TokenKeeper(store, active)
-    configured = settings.admin_token  # already trimmed and checked by the settings
-    generated = await keeper.ensure_admin(None if configured is None else configured.get_secret_value())
-    if generated is not None:
-        print(f"ledger: admin token (shown once, store it now): {generated}", file=sys.stdout, flush=True)
-    yield keeper
+    token = settings.admin_token  # already trimmed and checked by the settings
+    configured = None if token is None else token.get_secret_value()
+    if active.status is Status.ACTIVE:
+        if (generated := await keeper.ensure_admin(configured)) is not None:
+            _show_admin_token(generated)
+        yield keeper
+        return
+    later = asyncio.create_task(keeper.ensure_admin_once_active(configured, _show_admin_token))
+    try:
+        yield keeper
+    finally:
+        later.cancel()
+        await asyncio.wait([later])
+
+
+def _show_admin_token(token: str) -> None:
+    print(f"ledger: admin token (shown once, store it now): {token}", file=sys.stdout, flush=True)
 
 
 @contextlib.asynccontextmanager

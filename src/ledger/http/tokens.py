@@ -8,21 +8,26 @@ revocations of one principal do not both record one.
 
 At start-up the ``admin`` principal is issued the configured or a generated token; that is
 recorded (by the actor ``ledger``) only when it changes what the store holds, so a restart
-with the same token records nothing.
+with the same token records nothing. A writer not active yet (a standby, or one the log
+refused) records it once it is (``ensure_admin_once_active``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
+import structlog
 from aiohttp import web
 
 from ledger.http.auth import ADMIN, SCOPES, TokenStore, digest
 from ledger.writer import CommandRequest, Writer
+from ledger.writer.state import Status
 from schemas.access import IssueToken, RevokeToken
 from schemas.base import Command
+
+log = structlog.get_logger("ledger.http")
 
 LEDGER: Final = "ledger"
 """The actor of what the ledger does on its own: issuing the start-up admin token."""
@@ -60,6 +65,22 @@ class TokenKeeper:
         if held is not None:
             return None
         return await self.issue(LEDGER, ADMIN, SCOPES)
+
+    async def ensure_admin_once_active(self, configured: str | None, shown: Callable[[str], None]) -> None:
+        """``ensure_admin`` as soon as the writer is active; every failure is logged and tried
+        again a moment later, so this never ends but done (or cancelled). A generated token
+        goes to ``shown``."""
+        while True:
+            await self._writer.until(Status.ACTIVE)
+            try:
+                token = await self.ensure_admin(configured)
+            except Exception as e:  # the writer lost the log again, the database is away: retried
+                log.warning("admin_token_deferred", error=repr(e), exc_info=e)
+                await asyncio.sleep(1.0)
+                continue
+            if token is not None:
+                shown(token)
+            return
 
     async def _record(self, actor: str, command: Command) -> None:
         await self._writer.submit(CommandRequest(command.command_name, command, actor))
