@@ -62,7 +62,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from localkafka_security import Sasl, Tls, merged, node_settings, protocols
+from localkafka_security import Sasl, ScramUser, Tls, merged, node_settings, protocols
 
 __all__ = [
     "KAFKA_VERSION",
@@ -70,6 +70,7 @@ __all__ = [
     "LocalKafka",
     "LocalKafkaError",
     "Sasl",
+    "ScramUser",
     "Tls",
     "default_jars_dir",
     "ensure_jars",
