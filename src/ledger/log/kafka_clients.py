@@ -28,6 +28,9 @@ from ledger.log.kafka_connection import KafkaConnection
 
 FAILURES = (KafkaError, OSError, TimeoutError)
 _REFUSALS = (SaslAuthenticationFailed, UnsupportedSaslMechanismError, IllegalSaslStateError)
+_PROBE_TIMEOUT = 2.0
+"""Seconds ``explain`` waits for a broker: a refusal comes in milliseconds, and a broker slower
+than this is as good as unreachable; it must not double the wait of a caller that failed."""
 
 
 def producer(connection: KafkaConnection, **options: Any) -> AIOKafkaProducer:
@@ -42,15 +45,19 @@ def admin(connection: KafkaConnection, **options: Any) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(**connection.client_args(), **options)
 
 
-async def explain(connection: KafkaConnection, error: BaseException, timeout: float) -> str:
+async def explain(connection: KafkaConnection, error: BaseException, timeout: float = _PROBE_TIMEOUT) -> str:
     """What went wrong, in words an operator can act on: for a client that could not
     bootstrap, the bootstrap brokers' own reason (credentials refused, TLS failed, nothing
-    listening), found by connecting to each once as the client would."""
+    listening), found by connecting to each once (all at once) as the client would."""
     if isinstance(error, KafkaConnectionError):
         addresses = [a.strip() for a in connection.bootstrap.split(",")]
-        found = [r for a in addresses if (r := await _connect_once(connection, a, timeout)) is not None]
+        wait = min(timeout, _PROBE_TIMEOUT)
+        tried = await asyncio.gather(*(_connect_once(connection, a, wait) for a in addresses))
+        found = [r for r in tried if r is not None]
         if found:
             return min(found)[1]  # a refusal says more than an address that does not answer
+    if isinstance(error, KafkaConnectionError | OSError | TimeoutError):
+        return f"Kafka unreachable at {connection}: {error!r}"
     return f"Kafka at {connection}: {error!r}"
 
 
@@ -68,7 +75,7 @@ async def _connect_once(connection: KafkaConnection, address: str, timeout: floa
     except ssl.SSLError as e:
         return 0, f"the TLS handshake with Kafka at {connection} failed: {e}"
     except (*FAILURES, ValueError) as e:
-        return 1, f"Kafka at {connection} is unreachable: {e!r}"
+        return 1, f"Kafka unreachable at {connection}: {e!r}"
     opened.close()
     return None
 
