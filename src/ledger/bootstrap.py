@@ -13,7 +13,6 @@ Nothing here opens anything at import.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -66,7 +65,6 @@ from ledger.writer import Writer, discovery
 from ledger.writer.intake import CommandIntake
 from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
-from ledger.writer.state import Status
 
 log = structlog.get_logger("ledger.bootstrap")
 
@@ -257,18 +255,8 @@ async def token_keeper(settings: Settings, store: TokenStore, active: Writer) ->
     active yet (standing by, refused by the log) is."""
     keeper = TokenKeeper(store, active)
     token = settings.admin_token  # already trimmed and checked by the settings
-    configured = None if token is None else token.get_secret_value()
-    if active.status is Status.ACTIVE:
-        if (generated := await keeper.ensure_admin(configured)) is not None:
-            _show_admin_token(generated)
+    async with keeper.admin_ensured(None if token is None else token.get_secret_value(), _show_admin_token):
         yield keeper
-        return
-    later = asyncio.create_task(keeper.ensure_admin_once_active(configured, _show_admin_token))
-    try:
-        yield keeper
-    finally:
-        later.cancel()
-        await asyncio.wait([later])
 
 
 def _show_admin_token(token: str) -> None:

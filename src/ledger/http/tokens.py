@@ -9,13 +9,14 @@ revocations of one principal do not both record one.
 At start-up the ``admin`` principal is issued the configured or a generated token; that is
 recorded (by the actor ``ledger``) only when it changes what the store holds, so a restart
 with the same token records nothing. A writer not active yet (a standby, or one the log
-refused) records it once it is (``ensure_admin_once_active``).
+refused) records it once it is (``admin_ensured``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Final
 
 import structlog
@@ -66,10 +67,26 @@ class TokenKeeper:
             return None
         return await self.issue(LEDGER, ADMIN, SCOPES)
 
-    async def ensure_admin_once_active(self, configured: str | None, shown: Callable[[str], None]) -> None:
-        """``ensure_admin`` as soon as the writer is active; every failure is logged and tried
-        again a moment later, so this never ends but done (or cancelled). A generated token
-        goes to ``shown``."""
+    @contextlib.asynccontextmanager
+    async def admin_ensured(
+        self, configured: str | None, shown: Callable[[str], None]
+    ) -> AsyncIterator[None]:
+        """``ensure_admin`` now when the writer is active, else in the background once it is
+        (cancelled on leaving); a generated token goes to ``shown``."""
+        if self._writer.status is Status.ACTIVE:
+            if (token := await self.ensure_admin(configured)) is not None:
+                shown(token)
+            yield
+            return
+        later = asyncio.create_task(self._ensure_admin_once_active(configured, shown))
+        try:
+            yield
+        finally:
+            later.cancel()
+            await asyncio.wait([later])
+
+    async def _ensure_admin_once_active(self, configured: str | None, shown: Callable[[str], None]) -> None:
+        """Every failure is logged and tried again a moment later: this ends only when done."""
         while True:
             await self._writer.until(Status.ACTIVE)
             try:
