@@ -19,12 +19,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
-
 from bench.workload import StockWorkload
 from handlers import WriteModel, decide, evolve
 from ledger.cloudevents import to_binary
 from ledger.envelope import Envelope
+from ledger.log import kafka_clients
 from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from ledger.memory import tune_collector
@@ -78,7 +77,7 @@ async def fill(bootstrap: str, topology: Topology, workload: StockWorkload) -> i
     """Produce the workload's master data and one receipt per stream; answer the event count."""
     log = KafkaLog(bootstrap, topology)
     await log.start()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, max_batch_size=1 << 20)
+    producer = kafka_clients.producer(log.connection, acks="all", linger_ms=20, max_batch_size=1 << 20)
     await producer.start()
     count = 0
     try:

@@ -16,10 +16,11 @@ import time
 import uuid
 from pathlib import Path
 
-from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
 from bench.infra import _kafka
+from ledger.log import kafka_clients
+from ledger.log.kafka_connection import KafkaConnection
 from ledger.log.kafka_writer import shorten_transaction_backoff
 
 AIOKAFKA_WAIT = 0.020
@@ -28,8 +29,8 @@ OURS = 0.002
 
 async def _times(bootstrap: str, topic: str, wait: float, count: int) -> list[float]:
     shorten_transaction_backoff(wait)
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, transactional_id=f"{topic}.{wait}", enable_idempotence=True, acks="all"
+    producer = kafka_clients.producer(
+        KafkaConnection(bootstrap), transactional_id=f"{topic}.{wait}", enable_idempotence=True, acks="all"
     )
     await producer.start()
     taken: list[float] = []
@@ -47,7 +48,7 @@ async def _times(bootstrap: str, topic: str, wait: float, count: int) -> list[fl
 
 async def _measure(bootstrap: str, count: int) -> dict[float, list[float]]:
     topic = f"btxn{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = kafka_clients.admin(KafkaConnection(bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, 1, 1)])

@@ -20,8 +20,9 @@ from bench.workload import Body
 from ledger.cloudevents import BinaryMessage, to_binary
 from ledger.config import Settings
 from ledger.envelope import Envelope
-from ledger.log import Attach, EventLog, LogReader, LogWriter, Position, Record
+from ledger.log import Attach, EventLog, LogReader, LogWriter, Position, Record, kafka_clients
 from ledger.log.kafka import KafkaLog
+from ledger.log.kafka_connection import KafkaConnection
 from ledger.log.kafka_writer import record_batches, shorten_transaction_backoff
 from ledger.log.topology import Topology
 from ledger.writer import CommandRequest, Writer
@@ -211,8 +212,8 @@ def bare_producer(bootstrap: str, transactional_id: str) -> AIOKafkaProducer:
     backoff_ms = Settings().kafka_transaction_backoff_ms
     if backoff_ms is not None:
         shorten_transaction_backoff(backoff_ms / 1000)
-    return AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+    return kafka_clients.producer(
+        KafkaConnection(bootstrap),
         transactional_id=transactional_id,
         enable_idempotence=True,
         acks="all",

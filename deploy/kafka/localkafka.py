@@ -14,12 +14,16 @@ Central and a JDK usually are. So this module:
   until a fault test puts a TCP proxy there: clients that bootstrap through the proxies stay
   on them, so a test can cut, delay or drop their traffic;
 * lets tests stop, kill and restart single nodes, and records pids and ports in a JSON state
-  file so the command line can start a detached cluster and stop it later.
+  file so the command line can start a detached cluster and stop it later;
+* on request, adds authenticated listeners beside ``PLAINTEXT``: ``SASL_PLAINTEXT`` with
+  SCRAM-SHA-512 (``sasl``), ``SSL`` with client certificates and ``SASL_SSL`` (``tls``); see
+  ``localkafka_security.py``.
 
 Standard library only, so the wrapper script ``deploy/kafka/kafka`` runs it with any
 ``python3`` >= 3.11::
 
     deploy/kafka/kafka start [--nodes 3] [--dir DIR]   # last stdout line: LEDGER_KAFKA_BOOTSTRAP=...
+    deploy/kafka/kafka start --sasl                    # the LEDGER_KAFKA_* lines of the SCRAM listener
     deploy/kafka/kafka status [--dir DIR]
     deploy/kafka/kafka stop [--dir DIR]
 
@@ -58,11 +62,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from localkafka_security import Sasl, ScramUser, Tls, merged, node_settings, protocols
+
 __all__ = [
     "KAFKA_VERSION",
     "KafkaNode",
     "LocalKafka",
     "LocalKafkaError",
+    "Sasl",
+    "ScramUser",
+    "Tls",
     "default_jars_dir",
     "ensure_jars",
     "main",
@@ -308,6 +317,7 @@ class KafkaNode:
     proxied_port: int
     proxy_port: int
     pid: int | None = None
+    extra_ports: dict[str, int] = field(default_factory=dict)  # authenticated listeners', by protocol
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -360,6 +370,7 @@ class KafkaNode:
             "proxied_port": self.proxied_port,
             "proxy_port": self.proxy_port,
             "pid": self.pid,
+            **({"extra_ports": self.extra_ports} if self.extra_ports else {}),
         }
 
     @classmethod
@@ -372,6 +383,7 @@ class KafkaNode:
             proxied_port=int(raw["proxied_port"]),
             proxy_port=int(raw["proxy_port"]),
             pid=None if raw.get("pid") is None else int(raw["pid"]),
+            extra_ports={str(k): int(v) for k, v in dict(raw.get("extra_ports") or {}).items()},
         )
 
 
@@ -405,13 +417,27 @@ class LocalKafka:
     file; without it a temporary directory is used and removed by :meth:`stop`. Every
     :meth:`start` builds a fresh cluster (new cluster id, empty data, new free ports); a
     node restarted with :meth:`start_node` keeps its data and ports.
+
+    ``sasl`` (``True`` for an ``admin`` and a ``ledger`` user with random passwords) and
+    ``tls`` add authenticated listeners to every node (``localkafka_security``); the
+    ``PLAINTEXT`` listener and everything else stay as they are without them.
     """
 
-    def __init__(self, nodes: int = 1, base_dir: Path | None = None, heap: str = "384m") -> None:
+    def __init__(
+        self,
+        nodes: int = 1,
+        base_dir: Path | None = None,
+        heap: str = "384m",
+        *,
+        sasl: Sasl | bool | None = None,
+        tls: Tls | None = None,
+    ) -> None:
         if nodes not in (1, 3):
             raise ValueError(f"nodes must be 1 or 3, not {nodes}")
         self.size = nodes
         self.heap = heap
+        self.sasl: Sasl | None = Sasl.generated() if sasl is True else (sasl or None)
+        self.tls = tls
         self._owns_dir = base_dir is None
         self.base_dir = (
             Path(tempfile.mkdtemp(prefix="ledger-kafka-")) if base_dir is None else Path(base_dir)
@@ -434,6 +460,16 @@ class LocalKafka:
         """Comma-separated host:proxy_port of every node (reachable only while proxies run)."""
         self._require_nodes()
         return ",".join(n.proxy_bootstrap for n in self.nodes)
+
+    def bootstrap_for(self, protocol: str) -> str:
+        """Comma-separated host:port of every broker's listener of ``protocol`` (``SASL_PLAINTEXT``,
+        ``SSL``, ``SASL_SSL``: those the cluster was started with; ``PLAINTEXT``: :attr:`bootstrap`)."""
+        self._require_nodes()
+        if protocol == "PLAINTEXT":
+            return self.bootstrap
+        if any(protocol not in n.extra_ports for n in self.nodes):
+            raise LocalKafkaError(f"the cluster has no {protocol} listener")
+        return ",".join(f"{HOST}:{n.extra_ports[protocol]}" for n in self.nodes)
 
     @property
     def pids(self) -> list[int]:
@@ -475,15 +511,18 @@ class LocalKafka:
             shutil.rmtree(old)
         self.state_file.unlink(missing_ok=True)
 
-        ports = _free_ports(4 * self.size)
+        extra = protocols(self.sasl, self.tls)
+        per_node = 4 + len(extra)
+        ports = _free_ports(per_node * self.size)
         self.nodes = [
             KafkaNode(
                 index=i,
                 dir=self.base_dir / f"node-{i}",
-                port=ports[4 * i],
-                controller_port=ports[4 * i + 1],
-                proxied_port=ports[4 * i + 2],
-                proxy_port=ports[4 * i + 3],
+                port=ports[per_node * i],
+                controller_port=ports[per_node * i + 1],
+                proxied_port=ports[per_node * i + 2],
+                proxy_port=ports[per_node * i + 3],
+                extra_ports={name: ports[per_node * i + 4 + k] for k, name in enumerate(extra)},
             )
             for i in range(self.size)
         ]
@@ -501,6 +540,7 @@ class LocalKafka:
                 node,
                 self._spawn_tool(
                     ["format", "-t", self.cluster_id, "-c", str(node.properties), "--ignore-formatted"]
+                    + (self.sasl.format_args() if self.sasl is not None else [])
                 ),
             )
             for node in self.nodes
@@ -612,6 +652,8 @@ class LocalKafka:
         kafka.nodes = [KafkaNode.from_json(raw) for raw in state["nodes"]]
         kafka.cluster_id = state.get("cluster_id")
         kafka.jars = Path(state["jars"]) if state.get("jars") else None
+        kafka.sasl = Sasl.from_json(state["sasl"]) if state.get("sasl") else None
+        kafka.tls = Tls.from_json(state["tls"]) if state.get("tls") else None
         return kafka
 
     def __enter__(self) -> Self:
@@ -680,6 +722,7 @@ class LocalKafka:
             "log.cleaner.dedupe.buffer.size": 8 * 1024 * 1024,
             "log.cleaner.io.buffer.size": 512 * 1024,
         }
+        settings = merged(settings, node_settings(self.sasl, self.tls, node.extra_ports, HOST))
         lines = ["# Written by deploy/kafka/localkafka.py; rewritten on every cluster start."]
         lines += [f"{key}={value}" for key, value in settings.items()]
         return "\n".join(lines) + "\n"
@@ -855,6 +898,8 @@ class LocalKafka:
             "bootstrap": self.bootstrap,
             "proxy_bootstrap": self.proxy_bootstrap,
             "nodes": [n.to_json() for n in self.nodes],
+            **({"sasl": self.sasl.to_json()} if self.sasl is not None else {}),
+            **({"tls": self.tls.to_json()} if self.tls is not None else {}),
         }
         tmp = self.state_file.with_name(f"{STATE_FILE}.tmp")
         tmp.write_text(json.dumps(state, indent=2) + "\n")
@@ -872,21 +917,25 @@ def _cmd_start(args: argparse.Namespace) -> int:
     except LocalKafkaError:
         existing = None
     if existing is not None and existing.pids:
-        if existing.size != args.nodes or len(existing.pids) != existing.size:
+        if (
+            existing.size != args.nodes
+            or len(existing.pids) != existing.size
+            or (existing.sasl is not None) != args.sasl
+        ):
             print(
-                f"a cluster ({len(existing.pids)}/{existing.size} nodes running) is recorded in {base}; "
-                "stop it first",
+                f"a cluster ({len(existing.pids)}/{existing.size} nodes running"
+                f"{', SASL' if existing.sasl is not None else ''}) is recorded in {base}; stop it first",
                 file=sys.stderr,
             )
             return 2
         print(f"already running in {base}", file=sys.stderr)
-        print(f"LEDGER_KAFKA_BOOTSTRAP={existing.bootstrap}")
+        print("\n".join(_settings_lines(existing)))
         return 0
     if not (default_jars_dir() / _MARKER).exists():
         print(
             f"fetching Kafka {KAFKA_VERSION} jars with Maven into {default_jars_dir()} ...", file=sys.stderr
         )
-    kafka = LocalKafka(nodes=args.nodes, base_dir=base, heap=args.heap)
+    kafka = LocalKafka(nodes=args.nodes, base_dir=base, heap=args.heap, sasl=args.sasl or None)
     started = time.monotonic()
     kafka.start(timeout=args.timeout)
     kafka.detach()
@@ -895,8 +944,24 @@ def _cmd_start(args: argparse.Namespace) -> int:
         f"logs in {base}/node-*/logs; proxy bootstrap {kafka.proxy_bootstrap}",
         file=sys.stderr,
     )
-    print(f"LEDGER_KAFKA_BOOTSTRAP={kafka.bootstrap}")
+    print("\n".join(_settings_lines(kafka)))
     return 0
+
+
+def _settings_lines(kafka: LocalKafka) -> list[str]:
+    """What the ledger needs to reach the cluster, as ``LEDGER_*=...`` lines, the bootstrap last:
+    the ``PLAINTEXT`` listener's, or with SASL the SCRAM listener's and the ``ledger`` user's."""
+    if kafka.sasl is None:
+        return [f"LEDGER_KAFKA_BOOTSTRAP={kafka.bootstrap}"]
+    user = kafka.sasl.user("ledger")
+    print(f"PLAINTEXT listeners (unauthenticated): {kafka.bootstrap}", file=sys.stderr)
+    return [
+        "LEDGER_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT",
+        "LEDGER_KAFKA_SASL_MECHANISM=SCRAM-SHA-512",
+        f"LEDGER_KAFKA_SASL_USERNAME={user.name}",
+        f"LEDGER_KAFKA_SASL_PASSWORD={user.password}",
+        f"LEDGER_KAFKA_BOOTSTRAP={kafka.bootstrap_for('SASL_PLAINTEXT')}",
+    ]
 
 
 def _cmd_stop(args: argparse.Namespace) -> int:
@@ -933,7 +998,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
             print(f"node {node.index}: stopped (port {node.port})")
     if up == 0:
         return 3
-    print(f"LEDGER_KAFKA_BOOTSTRAP={kafka.bootstrap}")
+    print("\n".join(_settings_lines(kafka)))
     return 0 if up == kafka.size else 1
 
 
@@ -961,6 +1026,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "start":
             cmd.add_argument("--nodes", type=int, choices=(1, 3), default=1)
             cmd.add_argument("--heap", default="384m", help="broker max heap (default: %(default)s)")
+            cmd.add_argument(
+                "--sasl",
+                action="store_true",
+                help="also a SASL_PLAINTEXT listener with SCRAM-SHA-512 users admin and ledger (random "
+                "passwords); print the ledger's LEDGER_KAFKA_* settings for it",
+            )
         if name != "status":
             default = 900.0 if name == "fetch" else 120.0
             cmd.add_argument("--timeout", type=float, default=default, help="seconds (default: %(default)s)")

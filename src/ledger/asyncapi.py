@@ -60,9 +60,10 @@ _OPTIONAL: Final = frozenset({"dataschema", "idempotencykey"})  # none on events
 
 
 def document(
-    *, prefix: str = "ledger", partitions: int = 3, replicas: int = 1, bootstrap: str | None = None
+    *, prefix: str = "ledger", partitions: int = 3, replicas: int | None = None, bootstrap: str | None = None
 ) -> dict[str, Any]:
-    """The whole document for a log of ``prefix``; a Kafka server entry per bootstrap address."""
+    """The whole document for a log of ``prefix``; a Kafka server entry per bootstrap address.
+    ``replicas`` None: the cluster's default, so the document names none."""
     files = json_schemas()
     schemas: dict[str, Any] = {
         "CommandAccepted": COMMAND_ACCEPTED,
@@ -86,7 +87,7 @@ def document(
     messages[RESULT_MESSAGE] = _RESULT
     topic = {
         "partitions": partitions,
-        "replicas": replicas,
+        **({} if replicas is None else {"replicas": replicas}),
         "topicConfiguration": {"cleanup.policy": ["delete"], "retention.ms": -1},
     }
     channels = {

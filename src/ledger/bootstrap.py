@@ -251,13 +251,16 @@ async def token_store(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[Tok
 @contextlib.asynccontextmanager
 async def token_keeper(settings: Settings, store: TokenStore, active: Writer) -> AsyncIterator[TokenKeeper]:
     """Token admin through the writer; the ``admin`` principal holds the configured token, or a
-    generated one, printed once on stdout (only its hash is kept)."""
+    generated one, printed once on stdout (only its hash is kept): now, or once a writer not
+    active yet (standing by, refused by the log) is."""
     keeper = TokenKeeper(store, active)
-    configured = settings.admin_token  # already trimmed and checked by the settings
-    generated = await keeper.ensure_admin(None if configured is None else configured.get_secret_value())
-    if generated is not None:
-        print(f"ledger: admin token (shown once, store it now): {generated}", file=sys.stdout, flush=True)
-    yield keeper
+    token = settings.admin_token  # already trimmed and checked by the settings
+    async with keeper.admin_ensured(None if token is None else token.get_secret_value(), _show_admin_token):
+        yield keeper
+
+
+def _show_admin_token(token: str) -> None:
+    print(f"ledger: admin token (shown once, store it now): {token}", file=sys.stdout, flush=True)
 
 
 @contextlib.asynccontextmanager

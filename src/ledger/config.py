@@ -5,11 +5,13 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.kafka_settings import KafkaSecurityProtocol, SaslMechanism, check_kafka_security
 
 Severity = Literal["critical", "high", "medium", "low"]
 DEFAULT_SLA_HOURS: dict[Severity, tuple[Decimal, Decimal]] = {
@@ -36,8 +38,37 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     topic_prefix: str = Field("ledger", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     partitions: int = Field(3, ge=1, le=1024)
-    replication_factor: int = Field(1, ge=1, le=16)
-    min_insync_replicas: int = Field(1, ge=1, le=16)
+    replication_factor: int | None = Field(
+        None,
+        ge=1,
+        le=16,
+        description="of the topics the ledger creates; unset: the cluster's default.replication.factor",
+    )
+    min_insync_replicas: int | None = Field(
+        None,
+        ge=1,
+        le=16,
+        description="a topic setting of the topics the ledger creates; unset: none, so the cluster's "
+        "min.insync.replicas holds",
+    )
+    min_insync_floor: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="the writer refuses a topic it writes whose effective min.insync.replicas is lower; "
+        "set 2 on a cluster of three or more brokers",
+    )
+    # Kafka security (ledger.kafka_settings): how every client of the ledger authenticates.
+    kafka_security_protocol: KafkaSecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = Field(None, min_length=1)
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: FilePath | None = Field(
+        None, description="PEM: the CAs that sign the brokers' certificates"
+    )
+    kafka_ssl_certfile: FilePath | None = Field(None, description="PEM: this client's certificate (chain)")
+    kafka_ssl_keyfile: FilePath | None = Field(None, description="PEM: this client's private key")
+    kafka_ssl_key_password: SecretStr | None = None
     log_timeout_s: float = Field(10.0, gt=0, le=300)
     admin_token: SecretStr | None = None
     timezone: str = "UTC"
@@ -161,6 +192,24 @@ class Settings(BaseSettings):
         if any(not 0 < hours <= MAX_SLA_HOURS for pair in merged.values() for hours in pair):
             raise ValueError(f"SLA hours must be positive and at most {MAX_SLA_HOURS} (ten years)")
         return merged
+
+    @model_validator(mode="after")
+    def _coherent_kafka(self) -> Self:
+        """Security settings that could not work, or would be silently ignored, are refused at
+        start with the reason, as are durability settings below the floor."""
+        check_kafka_security(self)
+        if self.min_insync_replicas is not None and self.min_insync_replicas < self.min_insync_floor:
+            raise ValueError(
+                f"LEDGER_MIN_INSYNC_REPLICAS={self.min_insync_replicas} is below "
+                f"LEDGER_MIN_INSYNC_FLOOR={self.min_insync_floor}: the writer would refuse its own topics"
+            )
+        rf, isr = self.replication_factor, self.min_insync_replicas
+        if rf is not None and isr is not None and isr > rf:
+            raise ValueError(
+                f"LEDGER_MIN_INSYNC_REPLICAS={isr} exceeds LEDGER_REPLICATION_FACTOR={rf}: "
+                "no write with acks=all could ever succeed"
+            )
+        return self
 
     @property
     def embedded(self) -> bool:

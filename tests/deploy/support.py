@@ -18,27 +18,9 @@ DEPLOY = ROOT / "deploy"
 ROLES = ("serve", "writer", "project", "api")
 
 
-KAFKA_SECURITY: frozenset[str] = frozenset(
-    {
-        "LEDGER_KAFKA_SECURITY_PROTOCOL",
-        "LEDGER_KAFKA_SASL_MECHANISM",
-        "LEDGER_KAFKA_SASL_USERNAME",
-        "LEDGER_KAFKA_SASL_PASSWORD",
-        "LEDGER_KAFKA_SSL_CAFILE",
-        "LEDGER_KAFKA_SSL_CERTFILE",
-        "LEDGER_KAFKA_SSL_KEYFILE",
-        "LEDGER_KAFKA_SSL_KEY_PASSWORD",
-        "LEDGER_MIN_INSYNC_FLOOR",
-    }
-)
-"""The Kafka security and durability settings (README, "Kafka security"), which the manifests use.
-Accepted by name while ``Settings`` lacks them; once it has them they are settings like any other,
-and this set can go."""
-
-
 def setting_names() -> frozenset[str]:
     """Every ``LEDGER_*`` variable the ledger reads."""
-    return frozenset(f"LEDGER_{name.upper()}" for name in Settings.model_fields) | KAFKA_SECURITY
+    return frozenset(f"LEDGER_{name.upper()}" for name in Settings.model_fields)
 
 
 def is_setting(variable: str) -> bool:

@@ -22,6 +22,7 @@ import yaml
 
 from ledger.config import Settings
 from ledger.log.kafka import COMMANDS_RETENTION_MS
+from tests.support.pki import make_pki
 
 from .k8s import (
     CRDS,
@@ -140,8 +141,9 @@ def test_every_container_runs_a_ledger_role_as_the_image_s_non_root_user_with_re
 
 def settings_of(container: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """The settings the container's role would start with (secrets and files stood in for)."""
-    ca = tmp_path / "ca.crt"
-    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    ca = tmp_path / "pki" / "ca.pem"
+    if not ca.exists():  # a real CA certificate: the settings load it as the TLS context would
+        make_pki(tmp_path / "pki")
     values = {}
     for key, value in environment(container).items():
         if not key.startswith("LEDGER_"):

@@ -26,7 +26,7 @@ from ledger.log.kafka import KafkaLog
 from ledger.log.topology import Topology
 from tests.integration.test_writer_faults import assert_log_is_whole, read_envelopes
 from tests.support.command_topic import Answers, Sent, bearer, by_command, command
-from tests.support.processes import active_and_warm_standby, registered_pid, role_env
+from tests.support.processes import active_and_warm_standby, registered_pid_is, role_env, until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -102,7 +102,10 @@ async def test_kill_9_of_the_writer_mid_stream_every_record_has_one_answer_and_i
             answered_at_kill = len(answers.received)
             sent = await producing
             received = by_command(await answers.complete(RECORDS, timeout=90))
-        assert await registered_pid(pg_dsn, prefix) == standby.pid
+        # The standby registers its address once active; answering may come first.
+        await until(
+            lambda: registered_pid_is(pg_dsn, prefix, standby.pid), "the standby registered", timeout=30
+        )
         assert answered_at_kill < RECORDS, "the kill came after the stream had been answered"
         aborted = await aborted_answers(kafka_bootstrap, f"{prefix}.command-results", len(received))
         print(

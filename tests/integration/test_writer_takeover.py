@@ -26,7 +26,7 @@ from tests.support.processes import (
     Process,
     active_and_warm_standby,
     free_port,
-    registered_pid,
+    registered_pid_is,
     role_env,
     until,
     writer_reachable,
@@ -119,7 +119,10 @@ async def test_kill_9_of_the_active_writer_the_standby_takes_over_and_nothing_ac
                 f"\nwriter take-over after kill -9: {takeover:.2f} s to the first 201 through the standby "
                 f"(acknowledged {len(callers.acknowledged())}, 503 {statuses[503]})"
             )
-            assert await registered_pid(pg_dsn, prefix) == standby.pid
+            # The standby registers its address once active; answering may come first.
+            await until(
+                lambda: registered_pid_is(pg_dsn, prefix, standby.pid), "the standby registered", timeout=30
+            )
             unknown = sorted(i for i, (_, status, _) in callers.answers.items() if status != 201)
             for i in unknown:  # asked again with their keys: each lands once
                 assert await callers.post(session, i) == 201

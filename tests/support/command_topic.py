@@ -2,7 +2,8 @@
 
 ``send`` produces command records as any client would; ``read_answers`` reads
 ``<prefix>.command-results`` with a plain ``read_committed`` consumer from the start up to
-the topic's end, so an aborted answer is never seen and every committed one is.
+the topic's end, so an aborted answer is never seen and every committed one is. ``client``
+keyword arguments (``security_protocol``, ``sasl_*``) go to aiokafka as they are.
 """
 
 from __future__ import annotations
@@ -43,10 +44,13 @@ def bearer(token: str) -> list[tuple[str, bytes]]:
 
 
 async def send(
-    bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]]
+    bootstrap: str,
+    topic: str,
+    records: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]],
+    **client: Any,
 ) -> list[Sent]:
     """Produce (key, value, headers) records in order (a key's records keep their order)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **client)
     await producer.start()
     try:
         futures = [
@@ -63,7 +67,7 @@ class Answers:
     """A plain ``read_committed`` consumer of the results topic, reading in the background from
     its start: ``received`` grows as answers commit; ``complete`` waits for the rest."""
 
-    def __init__(self, bootstrap: str, topic: str, partitions: int) -> None:
+    def __init__(self, bootstrap: str, topic: str, partitions: int, **client: Any) -> None:
         self._tps = [TopicPartition(topic, p) for p in range(partitions)]
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
@@ -71,6 +75,7 @@ class Answers:
             isolation_level="read_committed",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            **client,
         )
         self.received: list[Answer] = []
         self._task: asyncio.Task[None] | None = None
@@ -108,10 +113,10 @@ class Answers:
 
 
 async def read_answers(
-    bootstrap: str, topic: str, partitions: int, expected: int, timeout: float = 60
+    bootstrap: str, topic: str, partitions: int, expected: int, timeout: float = 60, **client: Any
 ) -> list[Answer]:
     """Every committed answer, waiting until at least ``expected`` are there, then to the end."""
-    async with Answers(bootstrap, topic, partitions) as answers:
+    async with Answers(bootstrap, topic, partitions, **client) as answers:
         return await answers.complete(expected, timeout)
 
 

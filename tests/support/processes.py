@@ -181,6 +181,10 @@ async def registered_pid(dsn: str, prefix: str) -> int | None:
     return None if found is None else found.pid
 
 
+async def registered_pid_is(dsn: str, prefix: str, pid: int) -> bool:
+    return await registered_pid(dsn, prefix) == pid
+
+
 async def active_and_warm_standby(
     env: dict[str, str], tmp_path: Path, dsn: str, prefix: str
 ) -> tuple[Process, Process]:
@@ -189,11 +193,10 @@ async def active_and_warm_standby(
     active = Process(["writer"], env, tmp_path / "writer-a.log").start()
     standby = Process(["writer"], env, tmp_path / "writer-b.log")
 
-    async def first_registered() -> bool:
-        return await registered_pid(dsn, prefix) == active.pid
-
     try:
-        await until(first_registered, "the first writer is active", timeout=90)
+        await until(
+            lambda: registered_pid_is(dsn, prefix, active.pid), "the first writer is active", timeout=90
+        )
         standby.start()
         await until(lambda: bool(standby.logged("writer_standby_warm")), "the second writer stands by, warm")
     except BaseException:

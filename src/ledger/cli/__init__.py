@@ -43,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as e:
         first = e.errors()[0]
         reason = first["msg"].removeprefix("Value error, ")
-        print(f"ledger: bad setting LEDGER_{str(first['loc'][0]).upper()}: {reason}", file=sys.stderr)
+        # A rule over several settings has no one field to blame; its reason names them.
+        what = f"setting LEDGER_{str(first['loc'][0]).upper()}" if first["loc"] else "settings"
+        print(f"ledger: bad {what}: {reason}", file=sys.stderr)
         return 2
     except (UsageError, OSError) as e:
         print(f"ledger: {e}", file=sys.stderr)

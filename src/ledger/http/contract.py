@@ -60,7 +60,7 @@ def _asyncapi(settings: Settings) -> Served:
 
 
 @cache
-def _asyncapi_of(prefix: str, partitions: int, replicas: int, bootstrap: str | None) -> Served:
+def _asyncapi_of(prefix: str, partitions: int, replicas: int | None, bootstrap: str | None) -> Served:
     body = asyncapi.document(prefix=prefix, partitions=partitions, replicas=replicas, bootstrap=bootstrap)
     return Served.of(orjson.dumps(body))
 

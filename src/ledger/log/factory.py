@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ledger.config import Settings
 from ledger.log.kafka import KafkaLog
+from ledger.log.kafka_connection import KafkaConnection
 from ledger.log.port import EventLog
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
@@ -18,10 +19,11 @@ def build_log(settings: Settings, dsn: str, *, pool_size: tuple[int, int] = (1, 
     if settings.kafka_bootstrap:
         backoff_ms = settings.kafka_transaction_backoff_ms
         return KafkaLog(
-            settings.kafka_bootstrap,
+            KafkaConnection.from_settings(settings),
             topology,
             replication_factor=settings.replication_factor,
             min_insync_replicas=settings.min_insync_replicas,
+            min_insync_floor=settings.min_insync_floor,
             timeout=settings.log_timeout_s,
             transaction_backoff=None if backoff_ms is None else backoff_ms / 1000,
         )

@@ -9,6 +9,11 @@ at offset 0 is the identity for every process, even when two start at once.
 
 Beside them, ``<prefix>.commands`` takes integrators' commands and ``<prefix>.command-results``
 their answers (``ledger.writer.intake``), both created here with the area topics.
+
+Every client is built from the log's ``KafkaConnection`` (``ledger.log.kafka_clients``), with
+its TLS and SASL settings. Topics take their durability from the cluster unless the settings
+name it, and the writer refuses topics below ``LEDGER_MIN_INSYNC_FLOOR``
+(``ledger.log.kafka_durability``).
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Final
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from ledger.log.kafka_clients import FAILURES, stop
+from ledger.log import kafka_clients
+from ledger.log.kafka_clients import FAILURES, explain, stop
+from ledger.log.kafka_connection import KafkaConnection
+from ledger.log.kafka_durability import default_replication, require_floor
 from ledger.log.kafka_writer import KafkaWriter, shorten_transaction_backoff
 from ledger.log.port import LogUnavailable, Record
 from ledger.log.position import Position, TopicPartition
@@ -42,20 +50,25 @@ class KafkaLog:
 
     def __init__(
         self,
-        bootstrap: str,
+        connection: KafkaConnection | str,
         topology: Topology,
         *,
-        replication_factor: int = 1,
-        min_insync_replicas: int = 1,
+        replication_factor: int | None = None,
+        min_insync_replicas: int | None = None,
+        min_insync_floor: int = 1,
         timeout: float = 10.0,
         transaction_backoff: float | None = None,
     ) -> None:
-        """``transaction_backoff``: seconds, see ``shorten_transaction_backoff``; None keeps aiokafka's."""
-        self.bootstrap = bootstrap
+        """``connection``: a bare bootstrap list means ``PLAINTEXT``; ``replication_factor`` and
+        ``min_insync_replicas``: of the topics created here, None for the cluster's;
+        ``transaction_backoff``: seconds, see ``shorten_transaction_backoff``; None keeps aiokafka's."""
+        self.connection = KafkaConnection(connection) if isinstance(connection, str) else connection
+        self.bootstrap = self.connection.bootstrap
         self._transaction_backoff = transaction_backoff
         self._topology = topology
         self._replication_factor = replication_factor
         self._min_insync_replicas = min_insync_replicas
+        self._min_insync_floor = min_insync_floor
         self._timeout = timeout
         self._end_reader: KafkaReader | None = None
         self._end_opening = asyncio.Lock()
@@ -85,6 +98,11 @@ class KafkaLog:
         return f"{self._topology.prefix}.command-results"
 
     @property
+    def written_topics(self) -> tuple[str, ...]:
+        """Every topic the writer appends to: the areas, the meta topic, the command answers."""
+        return (*self.topics, self.meta_topic, self.results_topic)
+
+    @property
     def commands_group(self) -> str:
         """The consumer group whose offsets say how far the writer has answered ``commands_topic``."""
         return f"{self._topology.prefix}.writer"
@@ -111,9 +129,7 @@ class KafkaLog:
     async def start(self) -> None:
         """Create the area, meta and command topics if they are missing, and learn the log's
         identity."""
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=self.bootstrap, request_timeout_ms=int(self._timeout * 1000)
-        )
+        admin = kafka_clients.admin(self.connection, request_timeout_ms=int(self._timeout * 1000))
         try:
             async with asyncio.timeout(self._timeout * 3):
                 await admin.start()
@@ -127,26 +143,23 @@ class KafkaLog:
                 await self._wait_for_leaders(admin, wanted)
                 self._identity = await self._claim_identity()
         except FAILURES as e:
-            raise LogUnavailable(f"Kafka unreachable at {self.bootstrap}: {e}") from e
+            raise LogUnavailable(await self._explain(e)) from e
         finally:
             await admin.close()
 
+    async def _explain(self, error: BaseException) -> str:
+        return await explain(self.connection, error, self._timeout)
+
     async def _create(self, admin: AIOKafkaAdminClient, topics: dict[str, int]) -> None:
-        """Kept forever, but for the commands (``COMMANDS_RETENTION_MS``); every one as durable."""
-        config = {
-            "retention.ms": "-1",
-            "retention.bytes": "-1",
-            "cleanup.policy": "delete",
-            "min.insync.replicas": str(self._min_insync_replicas),
-        }
+        """Kept forever, but for the commands (``COMMANDS_RETENTION_MS``); every one as durable,
+        as the settings say or else as the cluster's defaults do."""
+        config = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+        if self._min_insync_replicas is not None:
+            config["min.insync.replicas"] = str(self._min_insync_replicas)
         commands = config | {"retention.ms": str(COMMANDS_RETENTION_MS)}
+        replicas = self._replication_factor or await default_replication(admin)
         new = [
-            NewTopic(
-                t,
-                partitions,
-                self._replication_factor,
-                topic_configs=commands if t == self.commands_topic else config,
-            )
+            NewTopic(t, partitions, replicas, topic_configs=commands if t == self.commands_topic else config)
             for t, partitions in topics.items()
         ]
         with contextlib.suppress(TopicAlreadyExistsError):  # another process created them first
@@ -168,8 +181,8 @@ class KafkaLog:
     async def _claim_identity(self) -> str:
         """The uuid at offset 0 of the meta topic, proposed first if the topic is empty."""
         tp = KafkaTP(self.meta_topic, 0)
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
+        consumer = kafka_clients.consumer(
+            self.connection,
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -192,8 +205,8 @@ class KafkaLog:
             await stop(consumer, consumer._client)
 
     async def _propose_identity(self) -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
+        producer = kafka_clients.producer(
+            self.connection,
             enable_idempotence=True,
             acks="all",
             request_timeout_ms=int(self._timeout * 1000),
@@ -212,10 +225,12 @@ class KafkaLog:
             await reader.close()
 
     async def open_writer(self) -> KafkaWriter:
+        """The transactional producer, once every topic it writes keeps the floor's in-sync copies."""
+        await self._require_floor()
         if self._transaction_backoff is not None:
             shorten_transaction_backoff(self._transaction_backoff)
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap,
+        producer = kafka_clients.producer(
+            self.connection,
             transactional_id=self.transactional_id,
             enable_idempotence=True,
             acks="all",
@@ -229,17 +244,30 @@ class KafkaLog:
                 await producer.start()  # init_transactions: fences any earlier producer of this id
         except FAILURES as e:
             await stop(producer, producer.client)
-            raise LogUnavailable(f"Kafka writer could not start: {e}") from e
+            raise LogUnavailable(f"Kafka writer could not start: {await self._explain(e)}") from e
         except BaseException:  # cancelled while starting (a standby stopped, say): leave nothing open
             await stop(producer, producer.client)
             raise
         return KafkaWriter(producer, self.place, self.transactional_id, self._timeout)
 
+    async def _require_floor(self) -> None:
+        if self._min_insync_floor <= 1:  # every topic meets it: no admin client needed
+            return
+        admin = kafka_clients.admin(self.connection, request_timeout_ms=int(self._timeout * 1000))
+        try:
+            async with asyncio.timeout(self._timeout * 3):
+                await admin.start()
+                await require_floor(admin, self.written_topics, self._min_insync_floor)
+        except FAILURES as e:
+            raise LogUnavailable(f"the topics' durability could not be read: {await self._explain(e)}") from e
+        finally:
+            await admin.close()
+
     async def open_reader(self, topics: Iterable[str] | None = None) -> KafkaReader:
         chosen = self.topics if topics is None else tuple(topics)
         tps = [tp for tp in self._topology.topic_partitions if tp.topic in chosen]
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap,
+        consumer = kafka_clients.consumer(
+            self.connection,
             group_id=None,
             enable_auto_commit=False,
             isolation_level="read_committed",
@@ -255,7 +283,7 @@ class KafkaLog:
                 await consumer.seek_to_beginning()
         except FAILURES as e:
             await stop(consumer, consumer._client)
-            raise LogUnavailable(f"Kafka reader could not start: {e}") from e
+            raise LogUnavailable(f"Kafka reader could not start: {await self._explain(e)}") from e
         except BaseException:  # cancelled while starting (a standby taking over, say)
             await stop(consumer, consumer._client)
             raise

@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as KafkaTP
 from aiokafka.errors import OffsetOutOfRangeError
 
+from ledger.log import kafka_clients
 from ledger.log.kafka import KafkaLog
-from ledger.log.kafka_clients import FAILURES, stop
+from ledger.log.kafka_clients import FAILURES, explain, stop
 from ledger.log.port import LogUnavailable
 from ledger.log.position import TopicPartition
 
@@ -56,8 +56,9 @@ class CommandConsumer:
         self._tps = [TopicPartition(log.commands_topic, p) for p in range(log.partitions)]
         self._ktps = [KafkaTP(tp.topic, tp.partition) for tp in self._tps]
         self._next: dict[TopicPartition, int] = {}
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=log.bootstrap,
+        self._connection = log.connection
+        self._consumer = kafka_clients.consumer(
+            log.connection,
             group_id=self.group,
             enable_auto_commit=False,
             isolation_level="read_committed",
@@ -73,7 +74,8 @@ class CommandConsumer:
                 self._consumer.assign(self._ktps)
         except FAILURES as e:
             await self.close()
-            raise LogUnavailable(f"the command topic's consumer could not start: {e!r}") from e
+            reason = await explain(self._connection, e, self._timeout)
+            raise LogUnavailable(f"the command topic's consumer could not start: {reason}") from e
         except BaseException:
             await self.close()
             raise

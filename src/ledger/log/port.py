@@ -19,6 +19,12 @@ class LogUnavailable(LogError):
     """The log cannot be reached or did not confirm an append; nothing may be acknowledged."""
 
 
+class LogRefused(LogError):
+    """The log answers, but must not be written as it is configured (its topics keep fewer
+    in-sync copies than ``LEDGER_MIN_INSYNC_FLOOR`` asks): the writer stays inactive until an
+    operator changes either."""
+
+
 class WriterFenced(LogError):
     """Another writer has claimed the log; this one must stop accepting commands."""
 

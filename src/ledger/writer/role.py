@@ -14,6 +14,11 @@ On SIGTERM: the address is withdrawn, the endpoint stops taking requests and fin
 in hand, the writer finishes its batch, snapshots and lets go of the lease. A writer fenced
 by another exits with ``FENCED`` (3): whoever supervises it starts a fresh one, which stands
 by behind the new writer's lease.
+
+A writer that cannot start exits with ``UNUSABLE`` (1) after one log line saying why: the log
+unreachable, Kafka refusing its credentials or TLS handshake (``writer_cannot_start``), or
+the log's topics keeping fewer in-sync copies than ``LEDGER_MIN_INSYNC_FLOOR`` asks
+(``writer_refused_exiting``). It appended nothing; whoever supervises it tries again later.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import structlog
 from ledger import bootstrap
 from ledger.config import Settings
 from ledger.lifetime import until_stopped
+from ledger.log import LogError
 from ledger.metrics import Metrics
 from ledger.probes import serving
 from ledger.writer import discovery
@@ -39,42 +45,22 @@ from ledger.writer.state import Status
 log = structlog.get_logger("ledger.writer")
 
 FENCED: Final = 3
+UNUSABLE: Final = 1
 
 
 async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) -> int:
-    """Run until SIGTERM (or ``stop``, for a caller of its own): 0; or until fenced: ``FENCED``."""
+    """Run until SIGTERM (or ``stop``, for a caller of its own): 0; or until fenced: ``FENCED``;
+    or ``UNUSABLE`` at once when the log cannot be opened or refuses this writer."""
     if settings.internal_secret is None:
         raise bootstrap.MissingSecret(
             "LEDGER_INTERNAL_SECRET is not set: `ledger api` and `ledger writer` share it"
         )
-    pools = bootstrap.plan("writer", settings)
-    metrics = Metrics()
     stopping = asyncio.ensure_future(until_stopped() if stop is None else stop)
     try:
-        async with contextlib.AsyncExitStack() as stack:
-            probes = await stack.enter_async_context(serving(settings, metrics))
-            dsn = await stack.enter_async_context(bootstrap.database(settings))
-            db = await stack.enter_async_context(bootstrap.main_pool(dsn, settings, pools))
-            event_log = await stack.enter_async_context(bootstrap.event_log(settings, dsn, pools))
-            tokens = await stack.enter_async_context(bootstrap.token_store(settings, db))
-            await discovery.setup(db)
-            writer = await stack.enter_async_context(bootstrap.writer(settings, dsn, event_log, db, metrics))
-            probes.check = functools.partial(readiness, writer)
-            if not await _first(stopping, writer, Status.ACTIVE):
-                return FENCED if writer.status is Status.FENCED else 0
-            keeper = await stack.enter_async_context(bootstrap.token_keeper(settings, tokens, writer))
-            await stack.enter_async_context(
-                bootstrap.command_intake(settings, event_log, writer, tokens, metrics)
-            )
-            app = internal_app(settings, writer, keeper, metrics, settings.internal_secret.get_secret_value())
-            address = await stack.enter_async_context(listening(settings, app))
-            await discovery.register(db, settings.topic_prefix, address)
-            stack.push_async_callback(discovery.unregister, db, settings.topic_prefix, address)
-            log.info("writer_endpoint_listening", address=address)
-            if not await _first(stopping, writer, Status.FENCED):
-                return 0
-            log.error("writer_fenced_exiting", problem=writer.problem)
-            return FENCED
+        return await _serve(settings, settings.internal_secret.get_secret_value(), stopping)
+    except LogError as e:
+        log.error("writer_cannot_start", reason=str(e) or repr(e))
+        return UNUSABLE
     finally:
         stopping.cancel()
         await asyncio.wait([stopping])
@@ -89,9 +75,48 @@ def readiness(writer: Writer) -> tuple[bool, dict[str, object]]:
     return writer.status in (Status.ACTIVE, Status.STANDBY), body
 
 
+async def _serve(settings: Settings, secret: str, stopping: asyncio.Future[object]) -> int:
+    pools = bootstrap.plan("writer", settings)
+    metrics = Metrics()
+    async with contextlib.AsyncExitStack() as stack:
+        probes = await stack.enter_async_context(serving(settings, metrics))
+        dsn = await stack.enter_async_context(bootstrap.database(settings))
+        db = await stack.enter_async_context(bootstrap.main_pool(dsn, settings, pools))
+        event_log = await stack.enter_async_context(bootstrap.event_log(settings, dsn, pools))
+        tokens = await stack.enter_async_context(bootstrap.token_store(settings, db))
+        await discovery.setup(db)
+        writer = await stack.enter_async_context(bootstrap.writer(settings, dsn, event_log, db, metrics))
+        probes.check = functools.partial(readiness, writer)
+        if not await _first(stopping, writer, Status.ACTIVE):
+            return _ended(writer, stopping)
+        keeper = await stack.enter_async_context(bootstrap.token_keeper(settings, tokens, writer))
+        await stack.enter_async_context(
+            bootstrap.command_intake(settings, event_log, writer, tokens, metrics)
+        )
+        app = internal_app(settings, writer, keeper, metrics, secret)
+        address = await stack.enter_async_context(listening(settings, app))
+        await discovery.register(db, settings.topic_prefix, address)
+        stack.push_async_callback(discovery.unregister, db, settings.topic_prefix, address)
+        log.info("writer_endpoint_listening", address=address)
+        await _first(stopping, writer, Status.FENCED)
+        return _ended(writer, stopping)
+
+
+def _ended(writer: Writer, stopping: asyncio.Future[object]) -> int:
+    """The exit status of a writer no longer waited for: asked to stop, fenced or refused."""
+    if stopping.done():
+        return 0
+    if writer.status is Status.REFUSED:
+        log.error("writer_refused_exiting", problem=writer.problem)
+        return UNUSABLE
+    if writer.status is Status.FENCED:
+        return FENCED
+    return 0
+
+
 async def _first(stopping: asyncio.Future[object], writer: Writer, wanted: Status) -> bool:
     """Wait for the writer to reach ``wanted`` (True), to be fenced or stop, or for SIGTERM (False)."""
-    reached = asyncio.create_task(writer.until(wanted, Status.FENCED, Status.STOPPED))
+    reached = asyncio.create_task(writer.until(wanted, Status.FENCED, Status.STOPPED, Status.REFUSED))
     try:
         either: list[asyncio.Future[Any]] = [stopping, reached]
         await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
@@ -99,7 +124,7 @@ async def _first(stopping: asyncio.Future[object], writer: Writer, wanted: Statu
         reached.cancel()
     if stopping.done():
         return False
-    if writer.status is Status.FENCED and wanted is not Status.FENCED:
+    if writer.status is Status.FENCED:
         log.error("writer_fenced_exiting", problem=writer.problem)
-        return False
+        return wanted is Status.FENCED
     return writer.status is wanted

@@ -15,6 +15,11 @@ then read the log after the state (``ledger.writer.recovery``), so no event of a
 predecessor can be missed. Recovery, at a take-over or after the log failed, is retried
 until the writer is active, fenced or stopped (``ledger.writer.retrying``). Snapshots are
 the active writer's (``ledger.writer.snapshotting``).
+
+A log that refuses to be written as configured (``LogRefused``: its topics keep fewer
+in-sync copies than ``LEDGER_MIN_INSYNC_FLOOR``) leaves the writer ``REFUSED``, appending
+nothing and saying why in ``problem``, while it asks again now and then: an operator may
+raise the topics' setting without a restart. ``ledger writer`` exits instead.
 """
 
 from __future__ import annotations
@@ -22,14 +27,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import structlog
 
 from handlers import DomainError, WriteModel, decide, evolve
 from ledger.envelope import Envelope
 from ledger.ids import new_uuid
-from ledger.log import EventLog, LogError, LogWriter, Position, WriterFenced
+from ledger.log import EventLog, LogError, LogRefused, LogWriter, Position, WriterFenced
 from ledger.memory import freeze_survivors
 from ledger.metrics import Metrics
 from ledger.writer.answering import Answering
@@ -62,6 +67,8 @@ from schemas.trusted import replaced
 __all__ = ["CommandRequest", "Status", "Writer"]
 
 log = structlog.get_logger("ledger.writer")
+
+REFUSED_RECHECK: Final = 10.0  # seconds between two looks at a log that refused this writer
 
 
 class Writer:
@@ -133,7 +140,8 @@ class Writer:
         """Become the active writer, or a standby when another process holds the lease.
 
         When the lease is free, recovery happens here and its failure is raised (the lease is
-        let go again); a standby recovers in the background once it has taken the lease.
+        let go again), but for the log's refusal: the writer is then ``REFUSED`` and asks again
+        in the background. A standby recovers in the background once it has taken the lease.
         """
         if self._lease is not None and not await self._lease.try_acquire():
             self.status = Status.STANDBY
@@ -143,6 +151,11 @@ class Writer:
         else:
             try:
                 await self._recover()
+            except LogRefused as e:
+                self._refuse(e)
+                self._recovery_task = self._supervised(
+                    self._keep_recovering(from_snapshot=True), "ledger-writer-refused"
+                )
             except BaseException:
                 if self._lease is not None:
                     await self._lease.release()
@@ -178,7 +191,13 @@ class Writer:
         if task.cancelled() or (error := task.exception()) is None:
             return
         log.critical("writer_task_died", task=task.get_name(), error=repr(error), exc_info=error)
-        if self.status in (Status.STARTING, Status.STANDBY, Status.ACTIVE, Status.UNAVAILABLE):
+        if self.status in (
+            Status.STARTING,
+            Status.STANDBY,
+            Status.ACTIVE,
+            Status.UNAVAILABLE,
+            Status.REFUSED,
+        ):
             self.status = Status.UNAVAILABLE
             self.problem = f"{task.get_name()} died: {error!r}"
             self._fail_queued(WriterUnavailable(self.problem))
@@ -255,13 +274,19 @@ class Writer:
     async def _keep_recovering(self, *, from_snapshot: bool) -> None:
         """Recover until this writer is active, fenced or stopped, whatever each attempt raises."""
         backoff = Backoff(self._metrics, "recovery")
-        while self.status in (Status.STARTING, Status.UNAVAILABLE):
+        while self.status in (Status.STARTING, Status.UNAVAILABLE, Status.REFUSED):
+            if self.status is Status.REFUSED:  # only an operator changes that: no hurry
+                await asyncio.sleep(REFUSED_RECHECK)
             try:
                 if self._handle is not None:
                     await self._handle.close()
                 await self._recover(from_snapshot=from_snapshot)
             except WriterFenced as e:
                 self._fence(e)
+            except LogRefused as e:
+                self._metrics.writer_recovery_failures.labels("recovery", type(e).__name__).inc()
+                if (self.status, self.problem) != (Status.REFUSED, str(e)):
+                    self._refuse(e)  # logged once, and again only when the reason changes
             except Exception as e:
                 self.problem = f"recovery failed: {e!r}"
                 await asyncio.sleep(backoff.failed(e))
@@ -417,6 +442,11 @@ class Writer:
             if item is not None:
                 fail(item, error)
                 item.release()
+
+    def _refuse(self, error: LogRefused) -> None:
+        self.status = Status.REFUSED
+        self.problem = str(error)
+        log.error("writer_refused", reason=self.problem)
 
     def _fence(self, error: Exception) -> None:
         self.status = Status.FENCED

@@ -19,6 +19,7 @@ class Status(StrEnum):
     STANDBY = "standby"  # another process holds the log's writer lease; this one waits for it
     ACTIVE = "active"
     UNAVAILABLE = "unavailable"  # the log failed; reconnecting in the background
+    REFUSED = "refused"  # the log is less durable than LEDGER_MIN_INSYNC_FLOOR; asked again now and then
     FENCED = "fenced"  # another writer took over; this one never writes again
     STOPPED = "stopped"
 
