@@ -208,7 +208,7 @@ async def test_kill_9_of_the_busiest_broker_under_load_loses_no_acknowledged_ord
     after = stream.acknowledged_in(restarted)
     assert down >= ORDERS, "writes did not go on while the broker was down"
 
-    log = KafkaLog(brokers.bootstrap, Topology(serving.prefix, PARTITIONS), replication_factor=3)
+    log = KafkaLog(brokers.bootstrap, Topology(serving.prefix, PARTITIONS))  # its topics exist
     await log.start()
     try:
         events = await read_envelopes(log)
