@@ -1,9 +1,11 @@
 """structlog configured once, for the CLI and the app factory: JSON lines on stderr.
 
 Context bound with ``structlog.contextvars`` (a request's id, principal and command) is
-merged into every line logged in that context. aiohttp's own warnings and errors (it logs
-through the standard library) become lines of the same stream; a client's malformed HTTP,
-which aiohttp answers with a 400 itself, is one line, never a traceback."""
+merged into every line logged in that context. aiohttp's and aiokafka's own warnings and
+errors (they log through the standard library) become lines of the same stream, never bare
+text among the JSON (aiokafka writes one at each reconnect while a broker is down); a
+client's malformed HTTP, which aiohttp answers with a 400 itself, is one line, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import io
 import logging
 import os
 import sys
-from typing import TextIO, cast
+from typing import Final, TextIO, cast
 
 import structlog
 from aiohttp.http_exceptions import HttpProcessingError
@@ -29,12 +31,16 @@ class _Stderr(io.TextIOBase):
         sys.stderr.flush()
 
 
-class _AiohttpLines(logging.Handler):
-    """aiohttp's standard-library records, as structlog lines."""
+ROUTED: Final = ("aiohttp", "aiokafka")
+"""The libraries whose standard-library records become structlog lines."""
+
+
+class _LibraryLines(logging.Handler):
+    """A library's standard-library records, as structlog lines."""
 
     def emit(self, record: logging.LogRecord) -> None:
         error = record.exc_info[1] if record.exc_info else None
-        logger = structlog.get_logger(record.name)
+        logger = structlog.get_logger(record.name).bind(logger=record.name)
         if isinstance(error, HttpProcessingError) and error.code < 500:
             # The client's fault, answered already: what it sent wrong is all an operator needs.
             logger.warning(record.getMessage(), error=f"{error.code}: {error.message}")
@@ -42,12 +48,13 @@ class _AiohttpLines(logging.Handler):
             logger.log(record.levelno, record.getMessage(), exc_info=record.exc_info or False)
 
 
-def _route_aiohttp() -> None:
-    aiohttp_log = logging.getLogger("aiohttp")
-    if not any(isinstance(h, _AiohttpLines) for h in aiohttp_log.handlers):
-        aiohttp_log.addHandler(_AiohttpLines())
-    aiohttp_log.setLevel(logging.WARNING)  # its access log is left out: the app writes its own
-    aiohttp_log.propagate = False
+def _route_libraries() -> None:
+    for name in ROUTED:
+        library = logging.getLogger(name)
+        if not any(isinstance(h, _LibraryLines) for h in library.handlers):
+            library.addHandler(_LibraryLines())
+        library.setLevel(logging.WARNING)  # aiohttp's access log is left out: the app writes its own
+        library.propagate = False
 
 
 def _named(role: str) -> structlog.types.Processor:
@@ -64,7 +71,7 @@ def _named(role: str) -> structlog.types.Processor:
 
 def configure_logging(level: str = "info", *, role: str | None = None) -> None:
     """``role``: a process of ``ledger serve`` names itself on every line."""
-    _route_aiohttp()
+    _route_libraries()
     named = [] if role is None else [_named(role)]
     structlog.configure(
         processors=[
