@@ -14,6 +14,7 @@ doubling a row. ``ledger serve`` runs several, the projections spread over them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -23,6 +24,9 @@ from ledger.config import Settings
 from ledger.lifetime import until_stopped
 from ledger.metrics import Metrics
 from ledger.store import Projection
+
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
 
 log = structlog.get_logger("ledger.project")
 
@@ -42,14 +46,18 @@ def chosen(names: Sequence[str] | None) -> list[Projection]:
     return [known[n] for n in dict.fromkeys(names)]
 
 
-async def run_projectors(settings: Settings, wanted: Sequence[Projection] = projections.ALL) -> None:
-    """Run the projector role until SIGTERM or SIGINT (or the supervisor's death)."""
+async def run_projectors(
+    settings: Settings, wanted: Sequence[Projection] = projections.ALL, tracing: Tracing | None = None
+) -> None:
+    """Run the projector role until SIGTERM or SIGINT (or the supervisor's death); ``tracing``:
+    entered already when the process is traced."""
     pools = bootstrap.plan("projector", settings, projections_owned=len(wanted))
+    spans = bootstrap.engine_spans(tracing, settings)
     async with (
         bootstrap.database(settings) as dsn,
         bootstrap.event_log(settings, dsn, pools) as event_log,
         bootstrap.main_pool(dsn, settings, pools) as db,
-        bootstrap.projector_runtime(settings, event_log, db, dsn, Metrics(), wanted) as runtime,
+        bootstrap.projector_runtime(settings, event_log, db, dsn, Metrics(), wanted, spans) as runtime,
     ):
         log.info(
             "projectors_running",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 
@@ -31,13 +31,19 @@ from ledger.writer.endpoint import internal_app, listening
 from ledger.writer.service import Writer
 from ledger.writer.state import Status
 
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
+
 log = structlog.get_logger("ledger.writer")
 
 FENCED: Final = 3
 
 
-async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) -> int:
-    """Run until SIGTERM (or ``stop``, for a caller of its own): 0; or until fenced: ``FENCED``."""
+async def run_writer(
+    settings: Settings, stop: Awaitable[object] | None = None, tracing: Tracing | None = None
+) -> int:
+    """Run until SIGTERM (or ``stop``, for a caller of its own): 0; or until fenced: ``FENCED``.
+    ``tracing``: entered already when the process is traced."""
     if settings.internal_secret is None:
         raise bootstrap.MissingSecret(
             "LEDGER_INTERNAL_SECRET is not set: `ledger api` and `ledger writer` share it"
@@ -52,7 +58,10 @@ async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) 
             event_log = await stack.enter_async_context(bootstrap.event_log(settings, dsn, pools))
             tokens = await stack.enter_async_context(bootstrap.token_store(settings, db))
             await discovery.setup(db)
-            writer = await stack.enter_async_context(bootstrap.writer(settings, dsn, event_log, db, metrics))
+            spans = bootstrap.engine_spans(tracing, settings)
+            writer = await stack.enter_async_context(
+                bootstrap.writer(settings, dsn, event_log, db, metrics, spans=spans)
+            )
             if not await _first(stopping, writer, Status.ACTIVE):
                 return FENCED if writer.status is Status.FENCED else 0
             keeper = await stack.enter_async_context(bootstrap.token_keeper(settings, tokens, writer))
