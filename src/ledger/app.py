@@ -7,11 +7,16 @@ before the roles had processes of their own. Its resources come from ``ledger.bo
 reverse: the writer and the projectors finish their batch in hand before the log and the
 pool close. The writer comes before the tokens because issuing the admin token is recorded
 in the log, and the command topic's intake after both. Nothing opens at import.
+
+``tracing``, when the process is traced (``ledger.tracing.setup.traced``, entered before the
+app is built, so that its server middleware is in it), gives the writer and the projectors
+their spans.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -21,10 +26,14 @@ from ledger.config import Settings
 from ledger.http import admin, commands, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
+from ledger.http.duration import request_duration
 from ledger.http.keys import DB, DSN, FEED, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
 from ledger.http.tokens import KEEPER
 from ledger.metrics import Metrics
+
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
 
 __all__ = ["DB", "LOG", "METRICS", "READ_MODELS", "RUNTIME", "SETTINGS", "WRITER", "create_app"]
 
@@ -45,13 +54,15 @@ async def _intake(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, tracing: Tracing | None = None) -> web.Application:
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[context_middleware, problems_middleware]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_duration, context_middleware, problems_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     pools = bootstrap.plan("one-process", settings)
+    spans = bootstrap.engine_spans(tracing, settings)
     app.cleanup_ctx.extend(
         [
             provide(DSN, lambda _: bootstrap.database(settings)),
@@ -59,13 +70,18 @@ def create_app(settings: Settings) -> web.Application:
             provide(READ_DB, lambda app: bootstrap.read_pool(app[DSN], settings, pools)),
             provide(LOG, lambda app: bootstrap.event_log(settings, app[DSN], pools)),
             provide(
-                WRITER, lambda app: bootstrap.writer(settings, app[DSN], app[LOG], app[DB], app[METRICS])
+                WRITER,
+                lambda app: bootstrap.writer(
+                    settings, app[DSN], app[LOG], app[DB], app[METRICS], spans=spans
+                ),
             ),
             _tokens,
             _intake,
             provide(
                 RUNTIME,
-                lambda app: bootstrap.projector_runtime(settings, app[LOG], app[DB], app[DSN], app[METRICS]),
+                lambda app: bootstrap.projector_runtime(
+                    settings, app[LOG], app[DB], app[DSN], app[METRICS], spans=spans
+                ),
             ),
             provide(READ_MODELS, lambda app: bootstrap.read_models(settings, app[DSN], app[DB])),
             provide(FEED, lambda app: bootstrap.feed(app[LOG], app[METRICS], owns_log=False)),

@@ -55,8 +55,15 @@ _HEADERS: Final[tuple[tuple[str, dict[str, Any] | None, str], ...]] = (
     ("prevhash", {"type": "string", "pattern": f"^({_SHA256})?$"}, "the stream's previous hash; empty at v1"),
     ("hash", {"type": "string", "pattern": f"^{_SHA256}$"}, "sha256(prevhash || canonical envelope)"),
     ("idempotencykey", _TEXT, "the Idempotency-Key of the command that caused it, if it had one"),
+    (
+        "traceparent",
+        {"type": "string", "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$"},
+        "the W3C trace context of the command that caused it (CloudEvents Distributed Tracing "
+        "extension), outside the hash; only on events recorded while tracing was on",
+    ),
 )
-_OPTIONAL: Final = frozenset({"dataschema", "idempotencykey"})  # none on events recorded before it
+# None on events recorded before it existed, or without an Idempotency-Key, or untraced.
+_OPTIONAL: Final = frozenset({"dataschema", "idempotencykey", "traceparent"})
 
 
 def document(

@@ -18,7 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import asyncpg
 import structlog
@@ -61,10 +61,14 @@ from ledger.projector import ProjectorRuntime
 from ledger.projector.worker import Workers
 from ledger.readmodels import DatabaseReadModels
 from ledger.store import Projection
+from ledger.tracing.spans import NO_SPANS, Spans
 from ledger.writer import Writer, discovery
 from ledger.writer.intake import CommandIntake
 from ledger.writer.lease import WriterLease
 from ledger.writer.snapshots import SnapshotStore
+
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
 
 log = structlog.get_logger("ledger.bootstrap")
 
@@ -186,6 +190,14 @@ async def scratch_log(
         await opened.close()
 
 
+def engine_spans(tracing: Tracing | None, settings: Settings) -> Spans:
+    """The engine's own spans in a process traced by ``tracing`` (entered by the role's entry
+    point, ``ledger.tracing.setup.traced``); none without."""
+    if tracing is None:
+        return NO_SPANS
+    return tracing.spans("kafka" if settings.kafka_bootstrap else "postgresql")
+
+
 def lease(settings: Settings, dsn: str) -> WriterLease:
     """The log's writer lease (taken by whoever writes: a writer, ``ledger demo``, ``ledger import``)."""
     return WriterLease(dsn, settings.topic_prefix, timeout=settings.log_timeout_s)
@@ -200,6 +212,7 @@ async def writer(
     metrics: Metrics,
     *,
     leased: bool = True,
+    spans: Spans = NO_SPANS,
 ) -> AsyncIterator[Writer]:
     """The log's writer, started: active, or a hot standby while another process holds the
     lease. ``leased=False`` for a caller that holds the lease itself (``ledger demo``)."""
@@ -212,6 +225,7 @@ async def writer(
         snapshot_every=settings.snapshot_every,
         metrics=metrics,
         lease=lease(settings, dsn) if leased else None,
+        spans=spans,
     )
     await started.start()
     try:
@@ -271,6 +285,7 @@ async def projector_runtime(
     dsn: str,
     metrics: Metrics,
     chosen: Sequence[Projection] = projections.ALL,
+    spans: Spans = NO_SPANS,
 ) -> AsyncIterator[ProjectorRuntime]:
     """Projectors following the log into ``chosen``, each owning its read model (or standing
     by for it), publishing its status and rebuilding online in child processes; each finishes
@@ -283,6 +298,7 @@ async def projector_runtime(
         metrics=metrics,
         batch_size=settings.projector_batch,
         workers=Workers(settings, dsn),
+        spans=spans,
     )
     await runtime.start()
     try:
@@ -336,12 +352,16 @@ async def api_feed(
 
 
 @contextlib.asynccontextmanager
-async def writer_client(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[WriterClient]:
-    """An API process's way to the active writer (its address read from ``db``)."""
+async def writer_client(
+    settings: Settings, db: asyncpg.Pool, tracing: Tracing | None = None
+) -> AsyncIterator[WriterClient]:
+    """An API process's way to the active writer (its address read from ``db``); traced, each
+    request is a client span whose context the writer's server span continues."""
     if settings.internal_secret is None:
         raise MissingSecret("LEDGER_INTERNAL_SECRET is not set: `ledger api` and `ledger writer` share it")
     await discovery.setup(db)
-    client = WriterClient(settings, db, settings.internal_secret.get_secret_value())
+    trace_configs = [] if tracing is None else tracing.client_trace_configs()
+    client = WriterClient(settings, db, settings.internal_secret.get_secret_value(), trace_configs)
     try:
         yield client
     finally:

@@ -10,6 +10,14 @@ address the ledger is reached at, so the log, the export and the feed carry the 
 every deployment. It is derived from the type and schema version, so it is outside the hash:
 events recorded before it existed carry none, and readers neither need it nor check it
 (``ledger verify`` does).
+
+``traceparent`` is the CloudEvents Distributed Tracing extension: the W3C trace context of
+the command that caused the event (``ce_traceparent`` in binary mode), written only while
+tracing is on (``ledger.tracing``). It too is outside the hash, and it is read as it is, never
+refused: it is the last header of a record and the only envelope header whose bytes may be
+anything (``ledger verify`` names one that is not a trace context). Headers that are not the
+envelope's (a ``traceparent`` that a tracing library put on a record itself, say) are never
+read at all.
 """
 
 from __future__ import annotations
@@ -87,6 +95,8 @@ def attributes(event: Envelope) -> dict[str, str]:
     }
     if event.idempotency_key is not None:
         attrs["idempotencykey"] = event.idempotency_key
+    if event.traceparent is not None:
+        attrs["traceparent"] = event.traceparent
     return attrs
 
 
@@ -116,6 +126,8 @@ def to_binary(event: Envelope) -> BinaryMessage:
     ]
     if event.idempotency_key is not None:
         headers.append(("ce_idempotencykey", event.idempotency_key.encode()))
+    if event.traceparent is not None:
+        headers.append(("ce_traceparent", event.traceparent.encode()))
     return BinaryMessage(key=event.stream.encode(), headers=headers, value=event.data_json())
 
 
@@ -138,6 +150,7 @@ def from_binary(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]
         if not isinstance(data, dict):
             raise MalformedMessage("data is not a JSON object")
         key = found.get("ce_idempotencykey")
+        trace = found.get("ce_traceparent")
         return Envelope(
             id=found["ce_id"].decode(),
             type=found["ce_type"].decode(),
@@ -153,6 +166,7 @@ def from_binary(headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]
             prevhash=found["ce_prevhash"].decode(),
             hash=found["ce_hash"].decode(),
             data=data,
+            traceparent=None if trace is None else trace.decode(errors="replace"),
         )
     except KeyError as e:
         raise MalformedMessage(f"attribute {e.args[0].removeprefix('ce_')!r} missing") from e
@@ -170,7 +184,8 @@ def to_structured(event: Envelope) -> dict[str, Any]:
 
 
 def from_structured(line: dict[str, Any]) -> Envelope:
-    """The envelope of a structured event; ``dataschema``, derived, is not read (nor needed)."""
+    """The envelope of a structured event; ``dataschema``, derived, is not read (nor needed), and
+    ``traceparent`` is read when there is one."""
     attrs = {k: str(v) for k, v in line.items() if k != "data"}
     return _from_attributes(attrs, line.get("data"))
 
@@ -196,6 +211,7 @@ def _from_attributes(attrs: dict[str, str], data: Any) -> Envelope:
             prevhash=attrs["prevhash"],
             hash=attrs["hash"],
             data=data,
+            traceparent=attrs.get("traceparent"),
         )
     except KeyError as e:
         raise MalformedMessage(f"attribute {e.args[0]!r} missing") from e

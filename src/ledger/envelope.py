@@ -6,6 +6,10 @@ times as UTC RFC 3339 with a four-digit year, exactly six fractional digits and 
 
 ``data`` is encoded once: its canonical JSON (``data_json``) is spliced into the hashed
 bytes as it is, and the writer's log records carry the very same bytes as their value.
+
+``traceparent`` (the W3C trace context of the command that caused the event, written only
+while tracing is on) travels with the event but is no part of what it records: it is outside
+the canonical bytes, so an event hashes the same with it, without it, or with another.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ class Envelope:
     prevhash: str
     hash: str
     data: dict[str, Any]
+    traceparent: str | None = None  # outside the hash (see the module docstring)
     # ``data_json()`` once computed; not an argument, so ``replace(e, data=...)`` starts afresh.
     _data_json: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -116,7 +121,7 @@ class Envelope:
         return encoded
 
     def canonical_bytes(self) -> bytes:
-        """The bytes the hash covers: every field but ``hash`` itself."""
+        """The bytes the hash covers: every field but ``hash`` itself (and ``traceparent``)."""
         fields = self._hashed_fields()
         fields["data"] = orjson.Fragment(self.data_json())  # sorted itself: as orjson would write it
         return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
@@ -129,7 +134,7 @@ class Envelope:
         return replace(self, hash=self.compute_hash())
 
     def to_dict(self) -> dict[str, Any]:
-        """The whole envelope as API.md shows it (audit routes, exports)."""
+        """The whole envelope as API.md shows it (audit routes); ``traceparent`` is no field of it."""
         fields = self._hashed_fields()
         fields["hash"] = self.hash
         return fields

@@ -5,7 +5,8 @@ merged into every line logged in that context. aiohttp's and aiokafka's own warn
 errors (they log through the standard library) become lines of the same stream, never bare
 text among the JSON (aiokafka writes one at each reconnect while a broker is down); a
 client's malformed HTTP, which aiohttp answers with a 400 itself, is one line, never a
-traceback."""
+traceback. A line logged inside a span (while tracing is on: ``ledger.tracing``) carries its
+``trace_id`` and ``span_id``, so a trace and its lines find each other."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Final, TextIO, cast
 
 import structlog
 from aiohttp.http_exceptions import HttpProcessingError
+from opentelemetry import trace
 
 
 class _Stderr(io.TextIOBase):
@@ -69,6 +71,15 @@ def _named(role: str) -> structlog.types.Processor:
     return add
 
 
+def add_trace_ids(_: object, __: str, event: structlog.types.EventDict) -> structlog.types.EventDict:
+    """The ids of the span the line is logged in, if any (none while tracing is off)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", trace.format_trace_id(context.trace_id))
+        event.setdefault("span_id", trace.format_span_id(context.span_id))
+    return event
+
+
 def configure_logging(level: str = "info", *, role: str | None = None) -> None:
     """``role``: a process of ``ledger serve`` names itself on every line."""
     _route_libraries()
@@ -76,6 +87,7 @@ def configure_logging(level: str = "info", *, role: str | None = None) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_trace_ids,
             *named,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -7,7 +7,9 @@ exporting again gives the same bytes. The manifest beside it (``FILE.manifest.js
 
 Reading a line is strict: an export holds exactly the attributes ``export`` writes, each a JSON
 string, so anything else is a reason the line is not an event, never an exception. Exports
-written before events carried ``dataschema`` lack that attribute and read the same.
+written before events carried ``dataschema`` lack that attribute and read the same; a line
+carries ``traceparent`` when its event does (events recorded while tracing was on), and reads
+the same with it or without it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _ATTRIBUTES = frozenset(
         "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "dataschema",
         "streamversion",
         "schemaversion", "recordedat", "actor", "correlationid", "causationid", "prevhash", "hash",
-        "idempotencykey", "data",
+        "idempotencykey", "traceparent", "data",
     }
 )  # fmt: skip
 

@@ -4,7 +4,8 @@ The writer only ever records ids, names and hashes of a known form, versions fro
 business times inside the window of ``schemas.types``. An envelope read from a file or a log
 that is not of that form was not written by it, and some such values (a non-ASCII
 ``prevhash``, a version beyond 64 bits) could not even be hashed or stored again: each is a
-finding, named here in words.
+finding, named here in words. A ``traceparent``, outside the hash, is checked for its syntax
+alone (a W3C trace context): no trace it names can be checked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from schemas.types import EARLIEST_TIME, LATEST_TIME
 MAX_VERSION = 2**31 - 1  # stream and schema versions fit the read models' integer columns
 MAX_TEXT = 1000  # the longest id, name or key an envelope carries (streams are far shorter)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# W3C Trace Context: version-traceid-parentid-flags, lower-case hex; a later version may add fields.
+_TRACEPARENT = re.compile(
+    r"(?!ff)([0-9a-f]{2})-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}(-[!-~]*)?"
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -50,7 +55,14 @@ def envelope_problems(event: Envelope) -> list[str]:
     for name, moment in (("business time", event.occurred_at), ("recorded time", event.recorded_at)):
         if not EARLIEST_TIME <= moment < LATEST_TIME:
             problems.append(f"{name} {moment.isoformat()} outside 1900-01-01..3000-01-01 (UTC)")
+    if event.traceparent is not None and not _is_traceparent(event.traceparent):
+        problems.append("traceparent is not a W3C trace context (00-<32 hex>-<16 hex>-<2 hex>)")
     return problems
+
+
+def _is_traceparent(value: str) -> bool:
+    found = _TRACEPARENT.fullmatch(value) if len(value) <= MAX_TEXT else None
+    return found is not None and (found[1] != "00" or found[2] is None)  # version 00 has four fields
 
 
 def _text_problem(name: str, value: str | None) -> str:

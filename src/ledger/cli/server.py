@@ -85,18 +85,20 @@ def _one_process(settings: Settings) -> int:
     from ledger.app import create_app
     from ledger.http.limits import MAX_FIELD_SIZE, MAX_LINE_SIZE
     from ledger.memory import tune_collector
+    from ledger.tracing.setup import traced
 
     tune_collector("one-process")
     configure_logging()
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        # Handed on to the request handlers: a position token is longer than their default line.
-        max_line_size=MAX_LINE_SIZE,
-        max_field_size=MAX_FIELD_SIZE,
-    )
+    with traced("serve") as tracing:
+        web.run_app(
+            create_app(settings, tracing),
+            host=settings.host,
+            port=settings.port,
+            print=None,
+            # Handed on to the request handlers: a position token is longer than their default line.
+            max_line_size=MAX_LINE_SIZE,
+            max_field_size=MAX_FIELD_SIZE,
+        )
     return 0
 
 
@@ -104,12 +106,14 @@ def _writer(_: argparse.Namespace) -> int:
     import asyncio
 
     from ledger.bootstrap import MissingSecret
+    from ledger.tracing.setup import traced
     from ledger.writer.role import run_writer
 
     settings = Settings()
     configure_logging(role="writer")
     try:
-        return asyncio.run(run_writer(settings))
+        with traced("writer") as tracing:
+            return asyncio.run(run_writer(settings, tracing=tracing))
     except MissingSecret as e:
         raise UsageError(str(e)) from e
 
@@ -119,11 +123,13 @@ def _api(_: argparse.Namespace) -> int:
 
     from ledger.bootstrap import MissingSecret
     from ledger.http.role import run_api
+    from ledger.tracing.setup import traced
 
     settings = Settings()
     configure_logging(role="api")
     try:
-        asyncio.run(run_api(settings))
+        with traced("api") as tracing:
+            asyncio.run(run_api(settings, tracing=tracing))
     except MissingSecret as e:
         raise UsageError(str(e)) from e
     return 0
@@ -133,6 +139,7 @@ def _project(args: argparse.Namespace) -> int:
     import asyncio
 
     from ledger.projector.process import UnknownProjection, chosen, run_projectors
+    from ledger.tracing.setup import traced
 
     try:
         wanted = chosen(args.projection)
@@ -140,7 +147,8 @@ def _project(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from e
     settings = Settings()
     configure_logging(role="project")
-    asyncio.run(run_projectors(settings, wanted))
+    with traced("project") as tracing:
+        asyncio.run(run_projectors(settings, wanted, tracing=tracing))
     return 0
 
 

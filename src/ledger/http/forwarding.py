@@ -11,13 +11,16 @@ No writer registered, the writer unreachable, standing by or fenced: 503 with
 could not even be sent (the writer there is gone) is sent once more to the address read
 afresh (a take-over); a request that was sent and got no answer is never sent again, since
 only the caller, holding its ``Idempotency-Key``, may safely ask twice.
+
+While tracing is on, each request to the writer is a client span, and its ``traceparent``
+header carries the span on to the writer's server span (``ledger.tracing.setup``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -66,8 +69,16 @@ class WriterClient:
     not be reached, gave no answer, or answered 503), it is in doubt, and the next request
     reads the row again first (at most every ``_LOOKUP_EVERY`` seconds, however many ask)."""
 
-    def __init__(self, settings: Settings, db: asyncpg.Pool, secret: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: asyncpg.Pool,
+        secret: str,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+    ) -> None:
+        """``trace_configs``: the tracing of each request sent (none while tracing is off)."""
         self._settings = settings
+        self._trace_configs = list(trace_configs)
         self._db = db
         self._secret = secret
         self._address: str | None = None
@@ -143,7 +154,7 @@ class WriterClient:
             if self._session is not None:
                 await self._session.close()
             self._session, self._session_address = (
-                _session(address, self._settings.internal_timeout_s),
+                _session(address, self._settings.internal_timeout_s, self._trace_configs),
                 address,
             )
         base = "http://writer" if address.startswith("unix:") else f"http://{address.removeprefix('tcp:')}"
@@ -151,7 +162,7 @@ class WriterClient:
             return Answer(response.status, CIMultiDict(response.headers), await response.read())
 
 
-def _session(address: str, timeout: float) -> aiohttp.ClientSession:
+def _session(address: str, timeout: float, trace_configs: list[aiohttp.TraceConfig]) -> aiohttp.ClientSession:
     connector: aiohttp.BaseConnector
     if address.startswith("unix:"):
         connector = aiohttp.UnixConnector(path=address.removeprefix("unix:"), limit=0)
@@ -162,6 +173,7 @@ def _session(address: str, timeout: float) -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(total=timeout, connect=_CONNECT_TIMEOUT),
         auto_decompress=False,
         skip_auto_headers=("User-Agent", "Content-Type"),
+        trace_configs=trace_configs or None,
     )
 
 

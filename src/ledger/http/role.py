@@ -13,6 +13,7 @@ most ``LEDGER_INTERNAL_TIMEOUT_S`` for the writer) and exits.
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 import structlog
 from aiohttp import web
@@ -23,6 +24,7 @@ from ledger.config import Settings
 from ledger.http import forwarding, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
+from ledger.http.duration import request_duration
 from ledger.http.forwarding import CLIENT
 from ledger.http.keys import DB, DSN, METRICS, READ_DB, SETTINGS
 from ledger.http.limits import MAX_FIELD_SIZE, MAX_LINE_SIZE
@@ -32,12 +34,18 @@ from ledger.lifetime import until_stopped
 from ledger.metrics import Metrics
 from ledger.store import DatabaseUnavailable, unavailable_as
 
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
+
 log = structlog.get_logger("ledger.http")
 
 
-def create_api_app(settings: Settings) -> web.Application:
+def create_api_app(settings: Settings, tracing: Tracing | None = None) -> web.Application:
+    """``tracing``: entered already when the process is traced; commands go on to the writer
+    with their trace context."""
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[context_middleware, problems_middleware]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_duration, context_middleware, problems_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
@@ -48,7 +56,7 @@ def create_api_app(settings: Settings) -> web.Application:
             provide(DB, lambda app: bootstrap.main_pool(app[DSN], settings, pools)),
             provide(READ_DB, lambda app: bootstrap.read_pool(app[DSN], settings, pools)),
             provide(TOKENS, lambda app: bootstrap.token_store(settings, app[DB])),
-            provide(CLIENT, lambda app: bootstrap.writer_client(settings, app[DB])),
+            provide(CLIENT, lambda app: bootstrap.writer_client(settings, app[DB], tracing)),
         ]
     )
     forwarding.add_routes(app)
@@ -85,11 +93,16 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response(body, status=200 if ready else 503)
 
 
-async def run_api(settings: Settings, stop: Awaitable[object] | None = None) -> None:
+async def run_api(
+    settings: Settings, stop: Awaitable[object] | None = None, tracing: Tracing | None = None
+) -> None:
     """Serve on ``LEDGER_HOST:LEDGER_PORT`` beside any other API process there, until SIGTERM
     (or ``stop``, for a caller of its own)."""
     runner = web.AppRunner(
-        create_api_app(settings), access_log=None, max_line_size=MAX_LINE_SIZE, max_field_size=MAX_FIELD_SIZE
+        create_api_app(settings, tracing),
+        access_log=None,
+        max_line_size=MAX_LINE_SIZE,
+        max_field_size=MAX_FIELD_SIZE,
     )
     await runner.setup()
     try:

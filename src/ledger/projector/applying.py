@@ -6,6 +6,9 @@ stream's rows. Other streams go on. Nothing is dropped silently.
 
 The checkpoint is stored under the owner's epoch and, for a live projector, announced to
 readers in the same statement: the batch's only cost beyond its rows.
+
+While tracing is on, a batch is a span linked to the commands of the events it applies
+(their ``traceparent``), and its statements are the span's children.
 """
 
 from __future__ import annotations
@@ -72,6 +75,18 @@ async def apply(
 ) -> None:
     """Apply ``records`` (``decoded``: those the projection applies, by ``decode_wanted``) and
     store ``position`` as the checkpoint, all or nothing."""
+    runtime = projector.runtime
+    if not runtime.spans.on:
+        await _apply(projector, records, decoded, position)
+        return
+    traceparents = (d[0].traceparent for _, d in decoded if not isinstance(d, Exception))
+    with runtime.spans.projector_batch(projector.projection.name, traceparents, len(records)):
+        await _apply(projector, records, decoded, position)
+
+
+async def _apply(
+    projector: Projector, records: list[Record], decoded: list[tuple[Record, Decoded]], position: Position
+) -> None:
     started = time.monotonic()
     runtime = projector.runtime
     facts, parked = _sort(projector, decoded)

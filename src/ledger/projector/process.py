@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -27,6 +28,9 @@ from ledger.metrics import Metrics
 from ledger.probes import serving
 from ledger.projector.runtime import ProjectorRuntime
 from ledger.store import Projection
+
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
 
 log = structlog.get_logger("ledger.project")
 
@@ -47,18 +51,22 @@ def chosen(names: Sequence[str] | None) -> list[Projection]:
 
 
 async def run_projectors(
-    settings: Settings, wanted: Sequence[Projection] = projections.ALL, stop: Awaitable[object] | None = None
+    settings: Settings,
+    wanted: Sequence[Projection] = projections.ALL,
+    stop: Awaitable[object] | None = None,
+    tracing: Tracing | None = None,
 ) -> None:
     """Run the projector role until SIGTERM or SIGINT (or the supervisor's death; or ``stop``,
-    for a caller of its own)."""
+    for a caller of its own); ``tracing``: entered already when the process is traced."""
     pools = bootstrap.plan("projector", settings, projections_owned=len(wanted))
     metrics = Metrics()
+    spans = bootstrap.engine_spans(tracing, settings)
     async with (
         serving(settings, metrics) as probes,
         bootstrap.database(settings) as dsn,
         bootstrap.event_log(settings, dsn, pools) as event_log,
         bootstrap.main_pool(dsn, settings, pools) as db,
-        bootstrap.projector_runtime(settings, event_log, db, dsn, metrics, wanted) as runtime,
+        bootstrap.projector_runtime(settings, event_log, db, dsn, metrics, wanted, spans) as runtime,
     ):
         log.info(
             "projectors_running",

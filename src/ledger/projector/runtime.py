@@ -41,6 +41,7 @@ from ledger.projector.stats import ProjectorStats, projector_key
 from ledger.projector.watcher import EndWatcher
 from ledger.projector.worker import Workers
 from ledger.store import Projection
+from ledger.tracing.spans import NO_SPANS, Spans
 
 __all__ = ["ProjectorRuntime", "ProjectorStats", "projector_key"]
 
@@ -61,10 +62,11 @@ class ProjectorRuntime:
         batch_size: int = 5000,
         scratch: str = "",
         workers: Workers | None = None,
+        spans: Spans = NO_SPANS,
     ) -> None:
         """``scratch`` names a throw-away rebuild beside the live tables (own schemas, own
         checkpoints). ``workers`` lets an online rebuild build in a child process (without,
-        it builds in this one)."""
+        it builds in this one). ``spans``: a span per batch (none while tracing is off)."""
         self.log = log
         self.scratch = scratch
         self.pool = pool
@@ -72,6 +74,7 @@ class ProjectorRuntime:
         self.workers = workers
         self.metrics = metrics or Metrics()
         self.batch_size = batch_size
+        self.spans = spans
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self.id = f"{self.owner}:{secrets.token_hex(4)}"
         self.started_at = datetime.now(UTC)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ledger.envelope import Envelope
 from ledger.ids import new_hex
 from ledger.log import Record
+from ledger.tracing.spans import Caller
 from ledger.writer.errors import IdempotencyConflict, WriterUnavailable
 from ledger.writer.idempotency import IdempotencyIndex, Key, command_digest
 from ledger.writer.outbox import Delivery, Outcome
@@ -47,11 +48,13 @@ class Waiting:
     """Callers' commands not all answered yet: one future for a whole ``submit_many``.
 
     A future per command, with its callbacks and the wait over them all, cost more than
-    deciding the command did; a count and one future cost next to nothing."""
+    deciding the command did; a count and one future cost next to nothing. ``caller`` is the
+    span the commands arrived in while tracing is on: their events carry its ``traceparent``."""
 
-    __slots__ = ("future", "left")
+    __slots__ = ("caller", "future", "left")
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, caller: Caller | None = None) -> None:
+        self.caller = caller
         self.left = count
         self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if not count:
@@ -111,9 +114,11 @@ class Pending:
         return self.result
 
 
-def pendings(requests: Sequence[CommandRequest]) -> tuple[list[Pending], Waiting]:
+def pendings(
+    requests: Sequence[CommandRequest], caller: Caller | None = None
+) -> tuple[list[Pending], Waiting]:
     """Each request as a queued command, and what their caller waits on for all of them."""
-    waiting = Waiting(len(requests))
+    waiting = Waiting(len(requests), caller)
     return [Pending(request, command_id(request), waiting) for request in requests], waiting
 
 

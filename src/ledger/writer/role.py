@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import functools
 from collections.abc import Awaitable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 
@@ -42,22 +42,28 @@ from ledger.writer.endpoint import internal_app, listening
 from ledger.writer.service import Writer
 from ledger.writer.state import Status
 
+if TYPE_CHECKING:
+    from ledger.tracing.setup import Tracing
+
 log = structlog.get_logger("ledger.writer")
 
 FENCED: Final = 3
 UNUSABLE: Final = 1
 
 
-async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) -> int:
+async def run_writer(
+    settings: Settings, stop: Awaitable[object] | None = None, tracing: Tracing | None = None
+) -> int:
     """Run until SIGTERM (or ``stop``, for a caller of its own): 0; or until fenced: ``FENCED``;
-    or ``UNUSABLE`` at once when the log cannot be opened or refuses this writer."""
+    or ``UNUSABLE`` at once when the log cannot be opened or refuses this writer. ``tracing``:
+    entered already when the process is traced."""
     if settings.internal_secret is None:
         raise bootstrap.MissingSecret(
             "LEDGER_INTERNAL_SECRET is not set: `ledger api` and `ledger writer` share it"
         )
     stopping = asyncio.ensure_future(until_stopped() if stop is None else stop)
     try:
-        return await _serve(settings, settings.internal_secret.get_secret_value(), stopping)
+        return await _serve(settings, settings.internal_secret.get_secret_value(), stopping, tracing)
     except LogError as e:
         log.error("writer_cannot_start", reason=str(e) or repr(e))
         return UNUSABLE
@@ -75,7 +81,9 @@ def readiness(writer: Writer) -> tuple[bool, dict[str, object]]:
     return writer.status in (Status.ACTIVE, Status.STANDBY), body
 
 
-async def _serve(settings: Settings, secret: str, stopping: asyncio.Future[object]) -> int:
+async def _serve(
+    settings: Settings, secret: str, stopping: asyncio.Future[object], tracing: Tracing | None
+) -> int:
     pools = bootstrap.plan("writer", settings)
     metrics = Metrics()
     async with contextlib.AsyncExitStack() as stack:
@@ -85,7 +93,10 @@ async def _serve(settings: Settings, secret: str, stopping: asyncio.Future[objec
         event_log = await stack.enter_async_context(bootstrap.event_log(settings, dsn, pools))
         tokens = await stack.enter_async_context(bootstrap.token_store(settings, db))
         await discovery.setup(db)
-        writer = await stack.enter_async_context(bootstrap.writer(settings, dsn, event_log, db, metrics))
+        spans = bootstrap.engine_spans(tracing, settings)
+        writer = await stack.enter_async_context(
+            bootstrap.writer(settings, dsn, event_log, db, metrics, spans=spans)
+        )
         probes.check = functools.partial(readiness, writer)
         if not await _first(stopping, writer, Status.ACTIVE):
             return _ended(writer, stopping)

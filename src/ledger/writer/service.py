@@ -9,6 +9,10 @@ not durable. Commands read from the log's command topic join the same queue
 (``submit_delivered``); a batch that holds any is answered in its append's own transaction
 (``ledger.writer.outbox``), even when it appends no event.
 
+Each group commit is a span of its own, linked to the span each of its commands arrived in,
+and its append a span within it; while tracing is on, a command's events carry its span's
+``traceparent`` (``ledger.tracing.spans``).
+
 Start-up: take the log's writer lease (or wait for it as a hot standby while another
 process writes, ``ledger.writer.standby``), claim the log (which fences any earlier writer),
 then read the log after the state (``ledger.writer.recovery``), so no event of a fenced
@@ -37,6 +41,7 @@ from ledger.ids import new_uuid
 from ledger.log import EventLog, LogError, LogRefused, LogWriter, Position, WriterFenced
 from ledger.memory import freeze_survivors
 from ledger.metrics import Metrics
+from ledger.tracing.spans import NO_SPANS, Spans
 from ledger.writer.answering import Answering
 from ledger.writer.errors import WriterUnavailable
 from ledger.writer.lease import WriterLease
@@ -84,9 +89,11 @@ class Writer:
         snapshot_every: int = 10_000,
         metrics: Metrics | None = None,
         lease: WriterLease | None = None,
+        spans: Spans = NO_SPANS,
     ) -> None:
         """``lease``: the log's writer lease, taken before the log is claimed and released by
-        ``stop``; while another process holds it, this writer stands by."""
+        ``stop``; while another process holds it, this writer stands by. ``spans``: the
+        group commits' and appends' (none while tracing is off)."""
         self._log = log
         self._lease = lease
         self._snapshot_store = snapshots
@@ -94,6 +101,7 @@ class Writer:
         self._clock = clock
         self._max_batch = max_batch
         self._metrics = metrics or Metrics()
+        self._spans = spans
         self._queue: asyncio.Queue[Pending | None] = asyncio.Queue()
         self._folded = Folded()
         self._handle: LogWriter | None = None
@@ -216,7 +224,7 @@ class Writer:
         commands a second, the per-command task and shield cost more than deciding does.
         """
         self._require_active()
-        queued, waiting = pendings(requests)
+        queued, waiting = pendings(requests, self._spans.caller())
         for pending in queued:
             self._queue.put_nowait(pending)
         # Shielded: a caller that goes away leaves its commands to be decided and answered.
@@ -313,7 +321,8 @@ class Writer:
     async def _commit_guarded(self, batch: list[Pending]) -> None:
         """Commit a batch; a defect in doing so fails its callers and leaves the state as it was."""
         try:
-            await self._commit(batch)
+            with self._spans.group_commit((p.waiting.caller for p in batch), len(batch)):
+                await self._commit(batch)
         except Exception as e:
             self._state.model.journal.rollback()  # whatever was decided and not committed
             log.error("writer_batch_failed", error=repr(e), commands=len(batch), exc_info=e)
@@ -361,7 +370,7 @@ class Writer:
             answering = Answering(self._outbox, decided, repeats, delivered)
         try:
             assert self._handle is not None
-            with self._metrics.appends.time():
+            with self._metrics.appends.time(), self._spans.append(len(envelopes)):
                 records = await self._handle.append(
                     envelopes, None if answering is None else answering.attach
                 )
@@ -427,6 +436,8 @@ class Writer:
             prevhash=prevhash,
             data=event.data(),
         )
+        if (caller := pending.waiting.caller) is not None:
+            envelope.traceparent = caller.traceparent  # outside the hash: set once it is sealed
         self._state.heads[stream] = (envelope.version, envelope.hash)
         return envelope
 
