@@ -23,6 +23,7 @@ from ledger.config import Settings
 from ledger.http import forwarding, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
+from ledger.http.counting import counting_middleware
 from ledger.http.forwarding import CLIENT
 from ledger.http.keys import DB, DSN, METRICS, READ_DB, SETTINGS
 from ledger.http.limits import MAX_FIELD_SIZE, MAX_LINE_SIZE
@@ -37,7 +38,8 @@ log = structlog.get_logger("ledger.http")
 
 def create_api_app(settings: Settings) -> web.Application:
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[context_middleware, problems_middleware]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[context_middleware, counting_middleware, problems_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()

@@ -44,6 +44,7 @@ async def run_writer(settings: Settings, stop: Awaitable[object] | None = None) 
         )
     pools = bootstrap.plan("writer", settings)
     metrics = Metrics()
+    metrics.writer_standbys_configured.set(settings.writer_standbys)
     stopping = asyncio.ensure_future(until_stopped() if stop is None else stop)
     try:
         async with contextlib.AsyncExitStack() as stack:
