@@ -7,6 +7,7 @@ bash deploy/bootstrap.sh dev
 . .venv/bin/activate
 python deploy/kafka/localkafka.py fetch   # Kafka jars from Maven Central, cached after the first run
 python -c "from bench.loadgen import ensure_vegeta; ensure_vegeta()"   # the load generator, built once
+bash deploy/prometheus/promtool --install   # Prometheus's rule checker, built once, for the alert tests
 
 echo "== ruff"
 ruff check .

@@ -26,6 +26,7 @@ from ledger.config import Settings
 from ledger.http import admin, commands, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
+from ledger.http.counting import counting_middleware
 from ledger.http.duration import request_duration
 from ledger.http.keys import DB, DSN, FEED, LOG, METRICS, READ_DB, READ_MODELS, RUNTIME, SETTINGS, WRITER
 from ledger.http.problems import problems_middleware
@@ -57,7 +58,7 @@ async def _intake(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings, tracing: Tracing | None = None) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_duration, context_middleware, problems_middleware],
+        middlewares=[request_duration, context_middleware, counting_middleware, problems_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()

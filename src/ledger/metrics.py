@@ -46,11 +46,30 @@ class Metrics:
             ["command", "outcome"],
             registry=self.registry,
         )
+        self.http_responses = Counter(
+            "ledger_http_responses",
+            "Answers of the public HTTP app by status code (probes aside: /healthz, /readyz, /metrics)",
+            ["status"],
+            registry=self.registry,
+        )
         self.writer_recovery_failures = Counter(
             "ledger_writer_recovery_failures",
             "Failed attempts of the writer to take the lease (lease) or recover the log (recovery), by error",
             ["step", "error"],
             registry=self.registry,
+        )
+        self.writer_status = Gauge(
+            "ledger_writer_status",
+            "Writer processes by status: each live writer counts 1 for the status it is in, 0 for the others",
+            ["status"],
+            registry=self.registry,
+            multiprocess_mode="livesum",  # summed over live writers: how many are active, standing by...
+        )
+        self.writer_standbys_configured = Gauge(
+            "ledger_writer_standbys_configured",
+            "Hot standbys the writers' settings ask for (LEDGER_WRITER_STANDBYS): what to hold standbys to",
+            registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.appends = Histogram(
             "ledger_append_seconds",

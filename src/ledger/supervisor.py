@@ -133,6 +133,8 @@ class Supervisor:
         from ledger.metrics import SupervisorMetrics  # after the directory is named (``serve``)
 
         self._restarts = SupervisorMetrics().restarts
+        for role in {c.role for c in self._children}:
+            self._restarts.labels(role)  # at 0 from the start: a first restart is then an increase
 
     async def run(self) -> None:
         """Start every child, keep them running until SIGTERM or SIGINT, then stop them in order."""

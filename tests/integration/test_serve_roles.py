@@ -6,7 +6,8 @@ Under a stream of requests an API worker and a projector process are SIGKILLed: 
 restarted (a new pid, logged, counted on ``/metrics``), every request sent once the dead
 worker is gone is answered by the other, and the projections the killed projector followed
 catch up with the log. SIGTERM then stops every child, API workers first, then the writers,
-then the projectors, each exiting 0, and the supervisor exits 0.
+then the projectors, each exiting 0, and the supervisor exits 0. Its ``/metrics`` shows every
+process's metrics, all that deploy/prometheus/alerts.yaml and deploy/grafana read among them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
 from ledger.projector import bookkeeping
 from ledger.projector.runtime import projector_key
+from tests.support import monitoring
 from tests.support.processes import Process, children_of, free_port, ready, role_env, running, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -111,6 +113,40 @@ async def metrics_text(port: int) -> str:
         return await response.text()
 
 
+async def follow_the_feed(port: int) -> None:
+    """One page of ``GET /v1/events``: the feed's metrics have a value from then on."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
+            f"http://127.0.0.1:{port}/v1/events",
+            params={"limit": "1"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+
+
+# What a PostgreSQL log with nothing failing never shows: the command topic is Kafka's, and
+# these count failures (each is in the one-process exposition: tests/http/test_metrics_exposed.py).
+NOT_HERE = {
+    "ledger_command_records_total",
+    "ledger_command_intake_restarts_total",
+    "ledger_writer_recovery_failures_total",
+}
+
+
+def assert_the_alerts_and_dashboard_find_their_metrics(text: str) -> None:
+    """What deploy/prometheus and deploy/grafana read is on one API worker's ``/metrics``, from
+    whichever process it comes: the writers' status, the projectors' lag, the workers' answers."""
+    missing = monitoring.used_names() - monitoring.series_names(text, declared=False)
+    assert missing <= NOT_HERE, sorted(missing)
+    assert 'ledger_writer_status{status="active"} 1.0' in text
+    assert 'ledger_writer_status{status="standby"} 1.0' in text
+    assert "ledger_writer_standbys_configured 1.0" in text
+    assert 'ledger_projector_lag_events{projection="inventory"}' in text
+    assert 'ledger_http_responses_total{status="201"}' in text
+
+
 async def test_serve_restarts_a_killed_api_worker_and_projector_and_stops_every_child_in_order(
     pg_dsn: str, prefix: str, tmp_path: Path
 ) -> None:
@@ -171,10 +207,13 @@ async def test_serve_restarts_a_killed_api_worker_and_projector_and_stops_every_
         print(f"\nserve: {len(after)} requests after the kills all answered; {len(lost)} in flight failed")
         died = {e["role"] for e in serve.logged("child_died")}
         assert died == {"api", "project"}, died
+        await follow_the_feed(port)
         text = await metrics_text(port)
         for role in ("api", "project"):
             assert f'ledger_process_restarts_total{{role="{role}"}} 1.0' in text, text[-2000:]
+        assert 'ledger_process_restarts_total{role="writer"} 0.0' in text  # there from the start
         assert 'ledger_commands_total{command="register-location",outcome="accepted"}' in text
+        assert_the_alerts_and_dashboard_find_their_metrics(text)
         await until(lambda: caught_up(pg_dsn, prefix), "every projection has caught up with the log")
 
         before_stop = set(children_of(serve.pid))

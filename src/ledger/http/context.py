@@ -24,7 +24,7 @@ log = structlog.get_logger("ledger.http")
 
 HEADER: Final = "X-Request-Id"
 _SANE: Final = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_PROBES: Final = frozenset({"/healthz", "/readyz", "/metrics"})
+PROBES: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def request_id(request: web.Request) -> str:
@@ -42,7 +42,7 @@ async def context_middleware(request: web.Request, handler: Handler) -> web.Stre
     try:
         response = await handler(request)
         response.headers[HEADER] = rid
-        if request.path not in _PROBES:
+        if request.path not in PROBES:
             log.info(
                 "request",
                 method=request.method,

@@ -24,6 +24,7 @@ from ledger.config import Settings
 from ledger.http import forwarding, operations
 from ledger.http.auth import TOKENS
 from ledger.http.context import context_middleware
+from ledger.http.counting import counting_middleware
 from ledger.http.duration import request_duration
 from ledger.http.forwarding import CLIENT
 from ledger.http.keys import DB, DSN, METRICS, READ_DB, SETTINGS
@@ -45,7 +46,7 @@ def create_api_app(settings: Settings, tracing: Tracing | None = None) -> web.Ap
     with their trace context."""
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[request_duration, context_middleware, problems_middleware],
+        middlewares=[request_duration, context_middleware, counting_middleware, problems_middleware],
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()

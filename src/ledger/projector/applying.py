@@ -117,7 +117,7 @@ async def _apply(
 
 def _report(projector: Projector, parked: list[ParkRow]) -> None:
     projector.parked += len(parked)
-    projector.runtime.metrics.parked.labels(projector.projection.name).set(projector.parked)
+    projector.publish()
     projector.runtime.poke()
     record, stream, *_, reason = parked[0]
     with bound_contextvars(stream=stream, offset=record.offset):

@@ -72,6 +72,8 @@ class Projector:
         self.reload = False  # after a failure: the committed checkpoint and parked rows are the truth
         self.prepared = False
         self.health = Health(projection.name, runtime.metrics.restarts, runtime.metrics.retries)
+        if not scratch:
+            runtime.metrics.projected.labels(projection.name)  # at 0: "applies nothing" is a value
 
     @property
     def live_name(self) -> str:
@@ -83,6 +85,16 @@ class Projector:
     @property
     def lag(self) -> int:
         return self.position.lag_behind(self.end)
+
+    def publish(self) -> None:
+        """Lag and parked on ``/metrics``: the owner's figures, 0 from a process standing by (the
+        owner's win, as each is the largest of the live processes'); none from a scratch rebuild,
+        whose figures would stand in for the live tables' under the same name."""
+        if self.runtime.scratch:
+            return
+        metrics, name = self.runtime.metrics, self.projection.name
+        metrics.lag.labels(name).set(self.lag if self.owned else 0)
+        metrics.parked.labels(name).set(self.parked if self.owned else 0)
 
     @property
     def caught_up_at_start(self) -> bool:
@@ -307,7 +319,7 @@ class Projector:
                 self.reload = True  # the commit may have happened: the database will say
                 raise
             self.parked_streams, self.parked = streams, count
-            self.runtime.metrics.parked.labels(self.projection.name).set(count)
+            self.publish()
             self.runtime.poke()
         return outcome
 

@@ -226,4 +226,4 @@ class ProjectorRuntime:
         end = await self.log.end_position()
         for projector in self._projectors.values():
             projector.end = projector.mine(end)
-            self.metrics.lag.labels(projector.projection.name).set(projector.lag)
+            projector.publish()

@@ -86,6 +86,7 @@ async def _serve(
 ) -> int:
     pools = bootstrap.plan("writer", settings)
     metrics = Metrics()
+    metrics.writer_standbys_configured.set(settings.writer_standbys)
     async with contextlib.AsyncExitStack() as stack:
         probes = await stack.enter_async_context(serving(settings, metrics))
         dsn = await stack.enter_async_context(bootstrap.database(settings))

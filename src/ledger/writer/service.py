@@ -108,6 +108,7 @@ class Writer:
         self._loop_task: asyncio.Task[None] | None = None
         self._recovery_task: asyncio.Task[None] | None = None
         self._status = Status.STARTING
+        self._publish(Status.STARTING)
         self._changed = asyncio.Event()
         self._outbox: Outbox | None = None
         self.problem: str | None = None
@@ -119,8 +120,14 @@ class Writer:
     @status.setter
     def status(self, value: Status) -> None:
         self._status = value
+        self._publish(value)
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
+
+    def _publish(self, value: Status) -> None:
+        """``ledger_writer_status``: 1 for this status, 0 for the rest, so a sum counts writers."""
+        for status in Status:
+            self._metrics.writer_status.labels(status.value).set(1 if status is value else 0)
 
     async def until(self, *wanted: Status) -> Status:
         """Wait until the status is one of ``wanted``; answer it."""
