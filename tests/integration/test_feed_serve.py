@@ -50,6 +50,12 @@ async def test_sse_followed_through_ledger_serve_with_cuts_ends_with_exactly_the
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
     try:
         await until(lambda: ready(port), "ledger serve is ready", timeout=90)
+        # Ready means one API worker answers; the reconnections are to spread over both.
+        await until(
+            lambda: len({e["pid"] for e in serve.logged("api_listening")}) >= 2,
+            "both API workers listen",
+            timeout=90,
+        )
         rnd = random.Random(14)
 
         async def write(count: int) -> None:
