@@ -17,17 +17,11 @@ import hypothesis  # noqa: F401 - imported before any test runs; see below
 import pytest
 
 import localkafka
+from tests.support.unavailable import unavailable
 
 # CPython 3.11.7's ast.parse can fail with "AST constructor recursion depth mismatch" once
 # async tests have run; pytest rewrites hypothesis on a lazy import at session end, so it is
 # imported here, up front, while parsing is still safe.
-
-
-def _unavailable(what: str, error: BaseException) -> None:
-    message = f"{what} unavailable: {error!r}"
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +53,7 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localkaf
         cluster.start()
     except Exception as e:
         cluster.stop()
-        _unavailable("Kafka broker", e)
+        unavailable("Kafka broker", e)
     yield cluster
     cluster.stop()
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import subprocess
 import sys
 import time
@@ -51,6 +50,7 @@ from tests.support.kafka_cluster import (
 )
 from tests.support.order_stream import OrderStream
 from tests.support.processes import Process, free_port, ready, role_env, until
+from tests.support.unavailable import unavailable
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -77,9 +77,7 @@ def brokers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[localkafka.Loc
         cluster.start(timeout=WAIT_S)
     except (localkafka.LocalKafkaError, OSError) as e:
         cluster.stop(graceful=False)
-        if os.environ.get("CI"):
-            pytest.fail(f"three local Kafka brokers unavailable: {e}", pytrace=False)
-        pytest.skip(f"three local Kafka brokers unavailable: {e}")
+        unavailable("three local Kafka brokers", e)
     yield cluster
     cluster.stop(graceful=False)  # its data is thrown away: no controlled shutdown to wait for
 

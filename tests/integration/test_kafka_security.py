@@ -14,7 +14,6 @@ as a failed TLS handshake.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from tests.support.command_topic import bearer, command, read_answers, send
 from tests.support.events import StreamFactory
 from tests.support.logs import captured, named
 from tests.support.pki import KEY_PASSWORD, Pki, make_pki
+from tests.support.unavailable import unavailable
 
 pytestmark = [pytest.mark.kafka]
 
@@ -65,10 +65,7 @@ def secure(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[local
         cluster.start()
     except Exception as e:
         cluster.stop()
-        message = f"Kafka broker with SASL and TLS unavailable: {e!r}"
-        if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        unavailable("Kafka broker with SASL and TLS", e)
     yield cluster
     cluster.stop(graceful=False)  # thrown away: no need to wait for a controlled shutdown
 

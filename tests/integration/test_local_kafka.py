@@ -22,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import TopicPartition
 
 import localkafka
+from tests.support.unavailable import unavailable
 
 pytestmark = pytest.mark.kafka
 
@@ -36,9 +37,7 @@ def jars() -> Path:
             raise localkafka.LocalKafkaError("java is not installed")
         return localkafka.ensure_jars()
     except (localkafka.LocalKafkaError, OSError) as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"local Kafka unavailable: {exc}", pytrace=False)
-        pytest.skip(f"local Kafka unavailable: {exc}")
+        unavailable("local Kafka", exc)
 
 
 def _alive(pid: int) -> bool:
