@@ -14,6 +14,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if [ "$want" = dev ]; then
   bash deploy/asyncapi/install.sh   # the AsyncAPI parser the tests check /asyncapi.json with
+  bash deploy/console/install.sh    # the console's vendored packages, and Chromium for its tests
 fi
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
   exit 0

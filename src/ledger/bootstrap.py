@@ -29,6 +29,7 @@ from ledger.config import Settings
 from ledger.database import database_url
 from ledger.feed import Feed
 from ledger.http import (
+    console,
     contract,
     events,
     operations,
@@ -410,6 +411,7 @@ def add_read_routes(app: web.Application) -> None:
         parked,
         contract,
         events,
+        console,
     ):
         module.add_routes(app)
 

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     log_timeout_s: float = Field(10.0, gt=0, le=300)
     admin_token: SecretStr | None = None
     timezone: str = "UTC"
+    currency: str = Field(
+        "EUR",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217: the currency the read models' money is reported in (the console shows it)",
+    )
     sla_hours: dict[Severity, tuple[Decimal, Decimal]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS),
         description="per severity: (first response, resolution) within these calendar hours; "

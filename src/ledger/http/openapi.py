@@ -14,6 +14,7 @@ from typing import Any
 from ledger import __version__
 from ledger.answer_schemas import COMMAND_ACCEPTED, PROBLEM
 from ledger.http import (
+    console,
     contract,
     described,
     events,
@@ -503,6 +504,7 @@ def document() -> dict[str, Any]:
             **parked.openapi_paths(),
             **contract.openapi_paths(),
             **events.openapi_paths(),
+            **console.openapi_paths(),
             **described_paths,
         },
         "components": components,

@@ -1,0 +1,116 @@
+// The console's only way to the ledger: its public HTTP API, with the signed-in token.
+//
+// After a write made from the console, every read asks for `min_position` (the write's
+// position), so the figures shown next include it; a read model still behind answers 503
+// `not-caught-up`, and the read is asked again after its Retry-After while the notice says so.
+
+const TOKEN_KEY = "ledger.token";
+const POSITION_KEY = "ledger.position";
+const CATCH_UP_TRIES = 6;
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+
+  /** The problem's detail and, for a 422, each field that was refused. */
+  describe() {
+    const errors = (this.problem.errors || []).map((e) => `${(e.loc || []).join(".")}: ${e.msg}`);
+    return [this.message, ...errors].join("\n");
+  }
+}
+
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  signIn: (token) => sessionStorage.setItem(TOKEN_KEY, token),
+  signOut: () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(POSITION_KEY);
+  },
+  position: () => sessionStorage.getItem(POSITION_KEY),
+  wrote: (position) => sessionStorage.setItem(POSITION_KEY, position),
+};
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function problemOf(response) {
+  try {
+    return await response.json();
+  } catch {
+    return { title: response.statusText, detail: `HTTP ${response.status}` };
+  }
+}
+
+export class Api {
+  /** `events.waiting(text)` shows a catching-up notice (null clears it); `events.unauthorized()` signs out. */
+  constructor(token, events = {}) {
+    this.token = token;
+    this.events = events;
+  }
+
+  headers(extra = {}) {
+    return { Authorization: `Bearer ${this.token}`, Accept: "application/json", ...extra };
+  }
+
+  /** GET a read route; `params` drops empty values. Answers the JSON body. */
+  async get(path, params = {}, { fresh = true } = {}) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
+    }
+    const position = fresh ? session.position() : null;
+    if (position) query.set("min_position", position);
+    const url = query.size ? `${path}?${query}` : path;
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await fetch(url, { headers: this.headers() });
+      if (response.ok) {
+        this.events.waiting?.(null);
+        return response.json();
+      }
+      const problem = await problemOf(response);
+      if (response.status === 401) this.events.unauthorized?.(problem);
+      const catchingUp = response.status === 503 && attempt < CATCH_UP_TRIES;
+      if (!catchingUp) {
+        this.events.waiting?.(null);
+        throw new ApiError(response.status, problem);
+      }
+      const seconds = Number(response.headers.get("Retry-After")) || 1;
+      this.events.waiting?.(
+        problem.type?.endsWith("/not-caught-up")
+          ? `The figures are catching up with your last change; asking again in ${seconds} s…`
+          : `The ledger is unavailable for a moment (${problem.detail || "503"}); asking again in ${seconds} s…`,
+      );
+      await sleep(seconds * 1000);
+    }
+  }
+
+  /** Every page of a list route, following its cursor (at most `max` items). */
+  async all(path, params = {}, max = 2000) {
+    const items = [];
+    let cursor = null;
+    do {
+      const page = await this.get(path, { ...params, limit: 500, cursor });
+      items.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor && items.length < max);
+    return items;
+  }
+
+  /** POST a command with a fresh idempotency key; remembers its position for the next reads. */
+  async command(name, body) {
+    const response = await fetch(`/v1/commands/${encodeURIComponent(name)}`, {
+      method: "POST",
+      headers: this.headers({ "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() }),
+      body: JSON.stringify(body),
+    });
+    const answer = await (response.ok ? response.json() : problemOf(response));
+    if (!response.ok) {
+      if (response.status === 401) this.events.unauthorized?.(answer);
+      throw new ApiError(response.status, answer);
+    }
+    session.wrote(answer.position);
+    return answer;
+  }
+}

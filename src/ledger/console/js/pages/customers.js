@@ -1,0 +1,10 @@
+// Customers (being written).
+import { el } from "../ui.js";
+
+export const page = {
+  id: "customers",
+  title: "Customers",
+  async render(ctx) {
+    ctx.main.append(el("p", { class: "empty", text: "Coming in this release." }));
+  },
+};

@@ -1,0 +1,10 @@
+// Quality (being written).
+import { el } from "../ui.js";
+
+export const page = {
+  id: "quality",
+  title: "Quality",
+  async render(ctx) {
+    ctx.main.append(el("p", { class: "empty", text: "Coming in this release." }));
+  },
+};

@@ -1,0 +1,158 @@
+// Small DOM helpers the pages share: elements, sections, figure tables, filters and the
+// forms that send commands. Every figure cell keeps the API's exact value in `data-value`.
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A titled section of a page; `intro` says in one line what it shows. */
+export function section(parent, { id, title, intro }) {
+  const body = el("div", { class: "section-body" });
+  const node = el(
+    "section",
+    { class: "card", id, "aria-labelledby": `${id}-title` },
+    el("h2", { id: `${id}-title`, text: title }),
+    intro ? el("p", { class: "intro", text: intro }) : null,
+    body,
+  );
+  parent.append(node);
+  return body;
+}
+
+/**
+ * A table of figures. `columns`: [{key, label, format?, numeric?, cls?(row)}]; each cell shows
+ * `format(value, row)` and keeps the raw value in data-value. `rowClass(row)` marks rows.
+ */
+export function table(parent, { id, caption, columns, rows, rowClass, empty = "Nothing to show." }) {
+  if (!rows.length) {
+    const note = el("p", { class: "empty", dataset: { table: id }, text: empty });
+    parent.append(note);
+    return note;
+  }
+  const head = el("tr", {}, columns.map((c) => el("th", { scope: "col", class: c.numeric ? "num" : null, text: c.label })));
+  const body = rows.map((row) =>
+    el(
+      "tr",
+      { class: rowClass ? rowClass(row) : null, dataset: row.__key ? { key: row.__key } : {} },
+      columns.map((c) => {
+        const value = typeof c.value === "function" ? c.value(row) : row[c.key];
+        const shown = c.format ? c.format(value, row) : value ?? "–";
+        const cell = el("td", { class: [c.numeric ? "num" : "", c.cls ? c.cls(row) : ""].join(" ").trim() || null });
+        cell.dataset.col = c.key;
+        cell.dataset.value = value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+        if (shown instanceof Node) cell.append(shown);
+        else cell.textContent = shown ?? "–";
+        return cell;
+      }),
+    ),
+  );
+  const node = el(
+    "div",
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
+    el("table", { dataset: { table: id } }, el("caption", { text: caption }), el("thead", {}, head), el("tbody", {}, body)),
+  );
+  parent.append(node);
+  return node;
+}
+
+/** A row of filters; `onChange(values)` runs when one changes. Each: {name, label, type, options?, value}. */
+export function filters(parent, fields, onChange) {
+  const form = el("form", { class: "filters", onsubmit: (e) => e.preventDefault() });
+  const values = {};
+  for (const f of fields) {
+    values[f.name] = f.value ?? "";
+    const id = `filter-${f.name}`;
+    const input =
+      f.type === "select"
+        ? el("select", { id, name: f.name }, f.options.map(([v, label]) => el("option", { value: v, selected: v === f.value, text: label })))
+        : el("input", { id, name: f.name, type: f.type || "text", value: f.value ?? "", placeholder: f.placeholder });
+    input.addEventListener("change", () => {
+      values[f.name] = input.value;
+      onChange({ ...values });
+    });
+    form.append(el("label", { for: id }, f.label), input);
+  }
+  parent.append(form);
+  return values;
+}
+
+/** A small coloured badge: kind is ok, warn, bad or info. */
+export function badge(text, kind = "info") {
+  return el("span", { class: `badge ${kind}`, text });
+}
+
+/**
+ * A form that sends one command. fields: [{name, label, type (text, number, select, datetime-local,
+ * textarea), options?, required?, value?, hint?}]; `build(values)` turns them into the body
+ * (default: the values as they are, empty ones left out). A token without `scope` sees why
+ * it cannot send instead of the form. `onDone(answer)` runs after a 201.
+ */
+export function commandForm(parent, ctx, { id, title, command, scope, fields, build, onDone, submit = "Record" }) {
+  const box = el("details", { class: "command", id }, el("summary", { text: title }));
+  parent.append(box);
+  if (!ctx.can(scope)) {
+    box.append(el("p", { class: "empty", text: `Your token cannot do this: it needs the scope “${scope}”.` }));
+    return box;
+  }
+  const result = el("p", { class: "result", role: "status", "aria-live": "polite" });
+  const form = el("form", { class: "command-form", novalidate: true });
+  for (const f of fields) {
+    const fid = `${id}-${f.name}`;
+    let input;
+    if (f.type === "select") {
+      input = el("select", { id: fid, name: f.name, required: f.required }, f.options.map(([v, label]) => el("option", { value: v, text: label, selected: v === f.value })));
+    } else if (f.type === "textarea") {
+      input = el("textarea", { id: fid, name: f.name, required: f.required, rows: 2 });
+      if (f.value) input.value = f.value;
+    } else {
+      input = el("input", { id: fid, name: f.name, type: f.type || "text", required: f.required, value: f.value, step: f.type === "number" ? "any" : null, min: f.min });
+    }
+    form.append(el("label", { for: fid }, f.label, f.required ? null : el("span", { class: "optional", text: " (optional)" })), input);
+    if (f.hint) form.append(el("small", { class: "hint", text: f.hint }));
+  }
+  const button = el("button", { type: "submit", text: submit });
+  form.append(button, result);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = {};
+    for (const f of fields) {
+      const value = form.elements[f.name].value.trim();
+      if (value !== "") values[f.name] = value;
+    }
+    button.disabled = true;
+    result.className = "result";
+    result.textContent = "Sending…";
+    try {
+      const answer = await ctx.api.command(command, build ? build(values) : values);
+      result.className = "result ok";
+      result.textContent = `Recorded: ${answer.events.map((e) => `${e.type} (${e.stream})`).join(", ")}.`;
+      form.reset();
+      await onDone?.(answer);
+    } catch (error) {
+      result.className = "result bad";
+      result.textContent = error.describe ? error.describe() : String(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  box.append(form);
+  return box;
+}
+
+/** An RFC 3339 time from a datetime-local value, in the browser's offset (the API keeps the instant). */
+export function instant(localValue) {
+  return localValue ? new Date(localValue).toISOString() : undefined;
+}
