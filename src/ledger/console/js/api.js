@@ -6,7 +6,8 @@
 
 const TOKEN_KEY = "ledger.token";
 const POSITION_KEY = "ledger.position";
-const CATCH_UP_TRIES = 6;
+const CATCH_UP_TRIES = 3;
+const WAIT_MS = 2000; // how long one read waits for the read model to reach the write
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -31,6 +32,7 @@ export const session = {
   },
   position: () => sessionStorage.getItem(POSITION_KEY),
   wrote: (position) => sessionStorage.setItem(POSITION_KEY, position),
+  forget: () => sessionStorage.removeItem(POSITION_KEY),
 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,37 +50,56 @@ export class Api {
   constructor(token, events = {}) {
     this.token = token;
     this.events = events;
+    this.behind = null; // what the notice keeps saying after a read gave up waiting, until the next write
   }
 
   headers(extra = {}) {
     return { Authorization: `Bearer ${this.token}`, Accept: "application/json", ...extra };
   }
 
-  /** GET a read route; `params` drops empty values. Answers the JSON body. */
+  /**
+   * GET a read route; `params` drops empty values. Answers the JSON body.
+   *
+   * After a write from the console (`fresh`), the read waits for that write's position. A read
+   * model still behind after CATCH_UP_TRIES answers is read as it stands, and the notice says
+   * that the figures do not include the change yet, rather than leaving the page empty.
+   */
   async get(path, params = {}, { fresh = true } = {}) {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
       if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
     }
     const position = fresh ? session.position() : null;
-    if (position) query.set("min_position", position);
-    const url = query.size ? `${path}?${query}` : path;
+    const plain = query.size ? `${path}?${query}` : path;
+    if (position) {
+      query.set("min_position", position);
+      query.set("wait_ms", String(WAIT_MS));
+    }
+    let url = query.size ? `${path}?${query}` : path;
     for (let attempt = 1; ; attempt += 1) {
       const response = await fetch(url, { headers: this.headers() });
       if (response.ok) {
-        this.events.waiting?.(null);
+        this.events.waiting?.(this.behind);
         return response.json();
       }
       const problem = await problemOf(response);
       if (response.status === 401) this.events.unauthorized?.(problem);
-      const catchingUp = response.status === 503 && attempt < CATCH_UP_TRIES;
-      if (!catchingUp) {
-        this.events.waiting?.(null);
+      const behind = response.status === 503 && problem.type?.endsWith("/not-caught-up");
+      if (response.status !== 503 || (!behind && attempt >= CATCH_UP_TRIES)) {
+        this.events.waiting?.(this.behind);
         throw new ApiError(response.status, problem);
+      }
+      if (behind && attempt >= CATCH_UP_TRIES) {
+        // Later reads no longer wait for it: the header's status shows the lag meanwhile.
+        session.forget();
+        url = plain;
+        this.behind = `These figures do not include your last change yet: ${problem.detail}. The Operations page shows how far each read model is.`;
+        this.events.waiting?.(this.behind);
+        continue;
       }
       const seconds = Number(response.headers.get("Retry-After")) || 1;
       this.events.waiting?.(
-        problem.type?.endsWith("/not-caught-up")
+        behind
           ? `The figures are catching up with your last change; asking again in ${seconds} s…`
           : `The ledger is unavailable for a moment (${problem.detail || "503"}); asking again in ${seconds} s…`,
       );
@@ -111,6 +132,7 @@ export class Api {
       throw new ApiError(response.status, answer);
     }
     session.wrote(answer.position);
+    this.behind = null;
     return answer;
   }
 }

@@ -48,6 +48,7 @@ export function chart(canvas, config) {
       maintainAspectRatio: false,
       interaction: { mode: "nearest", intersect: false },
       ...options,
+      datasets: { bar: { maxBarThickness: 56 }, ...(options.datasets || {}) },
       plugins: { legend: { position: "bottom" }, ...(options.plugins || {}) },
     },
   });

@@ -15,9 +15,12 @@ export const page = {
     const { api, fmt } = ctx;
     const all = await api.all("/v1/inventory");
     const locations = [...new Set(all.map((r) => r.location_id))].sort();
-    const skus = [...new Set(all.map((r) => r.sku))].sort();
     state.location ||= locations[0] || "";
-    state.sku ||= skus[0] || "";
+    const skus = [...new Set(all.filter((r) => r.location_id === state.location).map((r) => r.sku))].sort();
+    if (!skus.includes(state.sku)) state.sku = skus[0] || "";
+    if (!all.length) {
+      ctx.main.append(el("p", { class: "empty", text: "No stock is recorded yet: receive some below, or load the demo history (ledger demo)." }));
+    }
     filters(
       ctx.main,
       [
@@ -119,7 +122,9 @@ export const page = {
         ctx.refresh();
       },
     );
-    const movements = await api.all(`/v1/inventory/${encodeURIComponent(state.sku)}/movements`, { location_id: state.location }, 5000);
+    const movements = state.sku
+      ? await api.all(`/v1/inventory/${encodeURIComponent(state.sku)}/movements`, { location_id: state.location }, 5000)
+      : [];
     const ledgerChart = chart(figure(ledgerBody, { id: "stock-ledger", title: `${state.sku} at ${state.location}: on hand after each movement`, height: 280 }), {
       type: "line",
       data: {
@@ -170,8 +175,8 @@ export const page = {
       scope: "inventory:write",
       fields: [
         { name: "adjustment_id", label: "Adjustment id", required: true, value: newId("ADJ") },
-        { name: "sku", label: "Product", type: "select", required: true, value: state.sku, options: skus.map((s) => [s, s]) },
-        { name: "location_id", label: "Location", type: "select", required: true, value: state.location, options: locations.map((l) => [l, l]) },
+        { name: "sku", label: "Product", required: true, value: state.sku },
+        { name: "location_id", label: "Location", required: true, value: state.location },
         { name: "counted_qty", label: "Counted quantity", type: "number", required: true, min: "0" },
         { name: "reason", label: "Reason", required: true, value: "cycle count" },
       ],
@@ -184,8 +189,8 @@ export const page = {
       scope: "inventory:write",
       fields: [
         { name: "receipt_id", label: "Receipt id", required: true, value: newId("GRN") },
-        { name: "sku", label: "Product", type: "select", required: true, value: state.sku, options: skus.map((s) => [s, s]) },
-        { name: "location_id", label: "Location", type: "select", required: true, value: state.location, options: locations.map((l) => [l, l]) },
+        { name: "sku", label: "Product", required: true, value: state.sku },
+        { name: "location_id", label: "Location", required: true, value: state.location },
         { name: "qty", label: "Quantity", type: "number", required: true, min: "0" },
         { name: "unit_cost", label: `Unit cost (${fmt.currency})`, type: "number" },
         { name: "lot_id", label: "Lot" },
