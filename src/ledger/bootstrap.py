@@ -270,12 +270,29 @@ async def token_keeper(settings: Settings, store: TokenStore, active: Writer) ->
     active yet (standing by, refused by the log) is."""
     keeper = TokenKeeper(store, active)
     token = settings.admin_token  # already trimmed and checked by the settings
-    async with keeper.admin_ensured(None if token is None else token.get_secret_value(), _show_admin_token):
+    console = console_url(settings)
+
+    def show(token: str) -> None:
+        print(
+            f"ledger: admin token (shown once, store it now): {token}\n"
+            f"ledger: sign in with it to the console at {console}",
+            file=sys.stdout,
+            flush=True,
+        )
+
+    async with keeper.admin_ensured(None if token is None else token.get_secret_value(), show):
         yield keeper
 
 
-def _show_admin_token(token: str) -> None:
-    print(f"ledger: admin token (shown once, store it now): {token}", file=sys.stdout, flush=True)
+def console_url(settings: Settings) -> str:
+    """Where a browser on this box finds the console (an address that listens everywhere is
+    reached through loopback)."""
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/"
 
 
 @contextlib.asynccontextmanager

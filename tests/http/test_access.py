@@ -22,8 +22,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from ledger.app import LOG, create_app
+from ledger.bootstrap import console_url
 from ledger.envelope import Envelope
 from ledger.http.auth import SCOPES
+from ledger.http.keys import SETTINGS
 
 from .conftest import Api, settings_for
 from .logs import end_of_log, events_after
@@ -195,8 +197,12 @@ async def test_a_generated_admin_token_is_shown_once_and_recorded_once(
         await conn.close()
     where = (backend, request, prefix)
     async with serving(where, admin_token=None) as api:
-        shown = [line for line in capsys.readouterr().out.splitlines() if "admin token" in line]
+        printed = capsys.readouterr().out.splitlines()
+        shown = [line for line in printed if "admin token" in line]
         assert len(shown) == 1, shown
+        assert [line for line in printed if "console at" in line] == [
+            f"ledger: sign in with it to the console at {console_url(api.client.app[SETTINGS])}"
+        ]
         token = shown[0].rsplit(" ", 1)[1]
         assert await authenticated(api, token) == 200
         assert await admin_grants(api) == [

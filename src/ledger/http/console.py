@@ -49,10 +49,15 @@ _TYPES: Final = {
 
 
 def _file(relative: str) -> web.FileResponse:
-    path = (STATIC / relative).resolve()
+    missing = Problem(404, "not-found", f"the console has no file {relative[:200]!r}")
+    try:  # a NUL byte, a name too long or a loop of links: no file of the console either
+        path = (STATIC / relative).resolve()
+        found = path.is_relative_to(STATIC) and path.is_file()
+    except (ValueError, OSError, RuntimeError) as e:
+        raise missing from e
     content_type = _TYPES.get(path.suffix)
-    if not path.is_relative_to(STATIC) or not path.is_file() or content_type is None:
-        raise Problem(404, "not-found", f"the console has no file {relative[:200]!r}")
+    if not found or content_type is None:
+        raise missing
     response = web.FileResponse(path, headers=_HEADERS)
     response.content_type = content_type
     if content_type.startswith("text/"):
