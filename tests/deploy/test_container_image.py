@@ -21,6 +21,8 @@ from pathlib import Path
 import dockerfile
 import pytest
 
+from ledger.http.console import STATIC
+
 from .support import DEPLOY, ROLES, ROOT, is_command, setting_names
 
 CONTAINERFILE = DEPLOY / "Containerfile"
@@ -199,6 +201,11 @@ def test_the_wheel_holds_every_package_and_the_ledger_console_script(wheel: Path
     assert {"ledger", "schemas", "handlers", "projections"} <= tops
     assert len(names) == len(set(names))  # no file twice (hatchling refuses to build such a wheel)
     assert any(n.startswith("schemas/json/events/") for n in names)  # the exported JSON Schemas
+    # The console an API process serves: its page, its scripts and the vendored libraries.
+    console = STATIC.relative_to(STATIC.parents[1])  # ledger/console
+    files = {p.relative_to(STATIC.parents[1]).as_posix() for p in STATIC.rglob("*") if p.is_file()}
+    assert f"{console.as_posix()}/vendor/chart.js/chart.umd.min.js" in files
+    assert files <= set(names), sorted(files - set(names))
 
 
 def test_the_installed_wheel_runs_ledger_help_apart_from_the_source_tree(wheel: Path, tmp_path: Path) -> None:
