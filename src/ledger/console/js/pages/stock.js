@@ -125,30 +125,32 @@ export const page = {
     const movements = state.sku
       ? await api.all(`/v1/inventory/${encodeURIComponent(state.sku)}/movements`, { location_id: state.location }, 5000)
       : [];
-    const ledgerChart = chart(figure(ledgerBody, { id: "stock-ledger", title: `${state.sku} at ${state.location}: on hand after each movement`, height: 280 }), {
-      type: "line",
-      data: {
-        datasets: [
-          {
-            label: "on hand",
-            data: movements.map((m) => ({ x: Date.parse(m.occurred_at), y: num(m.on_hand_after) })),
-            stepped: "before",
-            borderColor: COLOURS.primary,
-            backgroundColor: COLOURS.primary,
-            pointRadius: 0,
-          },
-        ],
-      },
-      options: {
-        parsing: false,
-        scales: { x: timeAxis(fmt), y: { beginAtZero: true, title: { display: true, text: "units" } } },
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { title: (items) => fmt.dateTime(new Date(items[0].parsed.x).toISOString()) } },
+    if (movements.length) {
+      const ledgerChart = chart(figure(ledgerBody, { id: "stock-ledger", title: `${state.sku} at ${state.location}: on hand after each movement`, height: 280 }), {
+        type: "line",
+        data: {
+          datasets: [
+            {
+              label: "on hand",
+              data: movements.map((m) => ({ x: Date.parse(m.occurred_at), y: num(m.on_hand_after) })),
+              stepped: "before",
+              borderColor: COLOURS.primary,
+              backgroundColor: COLOURS.primary,
+              pointRadius: 0,
+            },
+          ],
         },
-      },
-    });
-    ledgerChart.canvas.dataset.rows = String(movements.length);
+        options: {
+          parsing: false,
+          scales: { x: timeAxis(fmt), y: { beginAtZero: true, title: { display: true, text: "units" } } },
+          plugins: {
+            legend: { display: false },
+            tooltip: { callbacks: { title: (items) => fmt.dateTime(new Date(items[0].parsed.x).toISOString()) } },
+          },
+        },
+      });
+      ledgerChart.canvas.dataset.rows = String(movements.length);
+    }
     const recent = movements.slice(-25).reverse();
     table(ledgerBody, {
       id: "movements",
