@@ -80,9 +80,15 @@ async def test_connections_killed_during_catch_up_are_retried_and_tables_equal_a
     pool = await asyncpg.create_pool(
         pg_dsn, min_size=2, max_size=8, server_settings={"application_name": name}
     )
-    runtime = ProjectorRuntime(log, pool, projections.ALL, prefix, batch_size=25)
+    # Small batches: catching up takes many transactions, so the kills land in the middle of them.
+    runtime = ProjectorRuntime(log, pool, projections.ALL, prefix, batch_size=5)
     try:
-        await runtime.start()
+        # Kill from the first event applied: on Kafka, ``start`` returns after the consumers
+        # joined, by when a history this size can be applied whole and no kill would land.
+        starting = asyncio.create_task(runtime.start())
+        async with asyncio.timeout(60):
+            while not starting.done() and not any(s.events for s in runtime.stats()):
+                await asyncio.sleep(0.005)
         kills = 0
         while not runtime.caught_up() and kills < 40:  # every connection of the runtime, again and again
             async with db.acquire() as conn:
@@ -91,7 +97,9 @@ async def test_connections_killed_during_catch_up_are_retried_and_tables_equal_a
                 )
             kills += 1
             await asyncio.sleep(0.15)
-            await runtime.refresh_end()
+            if starting.done():
+                await runtime.refresh_end()
+        await starting
         await caught_up(runtime, at, timeout=120)
         stats = runtime.stats()
         assert sum(s.retries for s in stats) > 0, stats
