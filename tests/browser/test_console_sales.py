@@ -18,14 +18,6 @@ ATTAINMENT = "/v1/sales/attainment"
 ZURICH = ZoneInfo("Europe/Zurich")
 
 
-async def marked(console: Console, table_id: str, cls: str) -> list[str]:
-    """The keys of a figures table's rows marked with ``cls``."""
-    keys: list[str] = await console.page.eval_on_selector_all(
-        f'[data-table="{table_id}"] tbody tr.{cls}', "rows => rows.map(r => r.dataset.key)"
-    )
-    return keys
-
-
 def by_key(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {item["key"]: item for item in items}
 
@@ -53,7 +45,7 @@ async def assert_attainment_is_the_apis(console: Console) -> tuple[dict[str, Any
     ]
     paces = {k: shipped.get(k, {}).get("pace_pct") for k in keys}
     behind = [k for k, pace in paces.items() if pace is not None and float(pace) < 100]
-    assert await marked(console, "attainment", "warn") == behind
+    assert await console.marked("attainment", "warn") == behind
     return shipped, booked
 
 
@@ -125,7 +117,7 @@ async def test_a_handmade_month_in_zurich_and_a_target_set_from_the_page(
     assert cells(shipped["T-NORTH"], "target", "actual", "attainment_pct") == ["1000.00", "1200.00", "120.00"]
     assert cells(booked["T-SOUTH"], "actual") == ["300.00"]
     # South shipped nothing against its target: behind pace, the only row marked.
-    assert await marked(console, "attainment", "warn") == ["T-SOUTH"]
+    assert await console.marked("attainment", "warn") == ["T-SOUTH"]
     # The days are Zurich's: the page asks up to tomorrow there, and the orders are on its day.
     tomorrow = (now + timedelta(days=1)).date().isoformat()
     assert console.answer("/v1/sales/daily", to=tomorrow)
