@@ -8,6 +8,7 @@ so a test compares the two without racing the page's own reads.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class Console:
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)
     answers: list[Answer] = field(default_factory=list)
+    recording: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.page.on("console", self._on_console)
@@ -78,10 +80,16 @@ class Console:
             return
         self.errors.append(text)
 
-    async def _on_response(self, response: Any) -> None:
-        url = urlsplit(response.url)
-        if not url.path.startswith("/v1/"):
+    def _on_response(self, response: Any) -> None:
+        # Counted as it arrives, recorded once its body is read: ``ready`` waits for the records.
+        if not urlsplit(response.url).path.startswith("/v1/"):
             return
+        task = asyncio.get_running_loop().create_task(self._record(response))
+        self.recording.add(task)
+        task.add_done_callback(self.recording.discard)
+
+    async def _record(self, response: Any) -> None:
+        url = urlsplit(response.url)
         try:
             body = await response.json()
         except Exception:  # a body the page never read (it navigated away)
@@ -89,8 +97,9 @@ class Console:
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.answers.append(Answer(url.path, query, response.status, body))
 
-    async def sign_in(self, served: Served, token: str | None = None) -> None:
-        await self.page.goto(f"{served.base_url}/")
+    async def sign_in(self, served: Served, token: str | None = None, page_id: str = "") -> None:
+        """Sign in at ``page_id`` (the first page otherwise); the page's answers are kept."""
+        await self.page.goto(f"{served.base_url}/#/{page_id}" if page_id else f"{served.base_url}/")
         await self.page.wait_for_selector("#token")
         await self.page.fill("#token", served.admin_token if token is None else token)
         await self.page.press("#token", "Enter")
@@ -106,6 +115,9 @@ class Console:
 
     async def ready(self) -> None:
         await self.page.wait_for_selector('main[data-ready="true"]', timeout=READY_TIMEOUT_MS)
+        # The page has drawn from its answers; a test compares with them only once they are recorded.
+        if self.recording:
+            await asyncio.wait(set(self.recording), timeout=READY_TIMEOUT_MS / 1000)
 
     async def renders(self) -> int:
         """How many times the page has been drawn (a write redraws it)."""
@@ -164,6 +176,13 @@ class Console:
         )
         assert rows is not None, f"no table {table_id!r} on the page"
         return rows
+
+    async def marked(self, table_id: str, cls: str) -> list[str]:
+        """The keys (``data-key``) of a figures table's rows classed ``cls``, in the page's order."""
+        keys: list[str] = await self.page.eval_on_selector_all(
+            f'[data-table="{table_id}"] tbody tr.{cls}', "rows => rows.map(r => r.dataset.key)"
+        )
+        return keys
 
     async def texts(self, selector: str) -> list[str]:
         return [t.strip() for t in await self.page.locator(selector).all_text_contents()]
