@@ -89,8 +89,9 @@ class Console:
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.answers.append(Answer(url.path, query, response.status, body))
 
-    async def sign_in(self, served: Served, token: str | None = None) -> None:
-        await self.page.goto(f"{served.base_url}/")
+    async def sign_in(self, served: Served, token: str | None = None, page_id: str | None = None) -> None:
+        """Sign in on the first page, or on ``page_id`` (where a signed-in tab lands)."""
+        await self.page.goto(f"{served.base_url}/" + (f"#/{page_id}" if page_id else ""))
         await self.page.wait_for_selector("#token")
         await self.page.fill("#token", served.admin_token if token is None else token)
         await self.page.press("#token", "Enter")
