@@ -13,9 +13,9 @@ const STAGES = [["incoming", "incoming"], ["in_process", "in process"], ["final"
 // The rules projections/quality/pchart.py names, in words; an unknown one shows its name.
 const RULES = {
   beyond_3_sigma: "a point beyond 3σ",
-  "2_of_3_beyond_2_sigma": "2 of 3 points beyond 2σ on one side",
-  "4_of_5_beyond_1_sigma": "4 of 5 points beyond 1σ on one side",
-  "8_on_one_side": "8 points in a row on one side of the centre line",
+  "2_of_3_beyond_2_sigma": "2 of 3 beyond 2σ, one side",
+  "4_of_5_beyond_1_sigma": "4 of 5 beyond 1σ, one side",
+  "8_on_one_side": "8 in a row on one side",
 };
 const inWords = (rules) => rules.map((r) => RULES[r] || r);
 
@@ -59,10 +59,12 @@ export const page = {
       title: `p-chart by ${state.subgroup}`,
       intro: "Fraction defective per subgroup, with its own 3σ limits around the centre line. Red points are out of control; hover one for the rule that fired.",
     });
-    const split = el("div", { class: "beside" });
+    // A long chart (one point per inspection) takes the whole width, its list below it.
+    const many = points.length > 40;
+    const split = el("div", { class: many ? null : "beside" });
     chartBody.append(split);
-    const plot = el("div", { class: "wide" });
-    const side = el("div", { class: "narrow" });
+    const plot = el("div");
+    const side = el("div", { class: "scroll-list" });
     split.append(plot, side);
     const labels = points.map((s) => s.key);
     const pChart = chart(figure(plot, { id: "quality-p-chart", title: `Fraction defective (centre line ${fmt.rate(control.center_line)})`, height: 320 }), {
@@ -77,7 +79,7 @@ export const page = {
             backgroundColor: COLOURS.primary,
             pointBackgroundColor: points.map((s) => (s.out_of_control ? COLOURS.bad : COLOURS.primary)),
             pointBorderColor: points.map((s) => (s.out_of_control ? COLOURS.bad : COLOURS.primary)),
-            pointRadius: points.map((s) => (s.out_of_control ? 6 : 2.5)),
+            pointRadius: points.map((s) => (s.out_of_control ? 6 : many ? 1 : 2.5)),
             pointHoverRadius: points.map((s) => (s.out_of_control ? 8 : 5)),
             borderWidth: 1.5,
           },
