@@ -57,7 +57,7 @@ export const page = {
     const chartBody = section(ctx.main, {
       id: "p-chart",
       title: `p-chart by ${state.subgroup}`,
-      intro: "Fraction defective per subgroup, with its own 3σ limits around the centre line. Red points are out of control; hover one for the rule that fired.",
+      intro: "Fraction defective per subgroup, with its own 3σ limits around the centre line. Red points are out of control: the list names the rule that fired, as does a point's tooltip.",
     });
     // A long chart (one point per inspection) takes the whole width, its list below it.
     const many = points.length > 40;
