@@ -8,6 +8,7 @@ so a test compares the two without racing the page's own reads.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class Console:
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)
     answers: list[Answer] = field(default_factory=list)
+    reading: set[asyncio.Future[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.page.on("console", self._on_console)
@@ -78,7 +80,14 @@ class Console:
             return
         self.errors.append(text)
 
-    async def _on_response(self, response: Any) -> None:
+    def _on_response(self, response: Any) -> None:
+        """Each body is read in a task that ``ready`` waits for: a page may be drawn before the
+        bodies of the answers it drew reach the test."""
+        task = asyncio.ensure_future(self._record(response))
+        self.reading.add(task)
+        task.add_done_callback(self.reading.discard)
+
+    async def _record(self, response: Any) -> None:
         url = urlsplit(response.url)
         if not url.path.startswith("/v1/"):
             return
@@ -107,6 +116,8 @@ class Console:
 
     async def ready(self) -> None:
         await self.page.wait_for_selector('main[data-ready="true"]', timeout=READY_TIMEOUT_MS)
+        while self.reading:
+            await asyncio.gather(*self.reading)
 
     async def renders(self) -> int:
         """How many times the page has been drawn (a write redraws it)."""
