@@ -55,9 +55,10 @@ async def handmade_console(request: pytest.FixtureRequest) -> AsyncIterator[Serv
     settings = settings_for("postgres", request, prefix, timezone="Europe/Zurich", currency="CHF")
     client = await serve(create_app(settings))
     api = Api(client, ADMIN_TOKEN)
-    response = await client.post(
-        "/v1/admin/tokens", json={"principal": "viewer", "scopes": [READ_ONLY]}, headers=api.headers()
-    )
+    # A principal of its own: the token store is one per database, so issuing "viewer" again
+    # would revoke the token the demo app's tests hold.
+    viewer = {"principal": f"viewer-{prefix}", "scopes": [READ_ONLY]}
+    response = await client.post("/v1/admin/tokens", json=viewer, headers=api.headers())
     body = await response.json()
     assert response.status == 201, body
     yield Served(api, str(client.make_url("")).rstrip("/"), body["token"], settings)
