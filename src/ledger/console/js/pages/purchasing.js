@@ -47,7 +47,6 @@ export const page = {
       api.all("/v1/purchasing/suggestions"),
     ]);
     const orders = [...open].sort(byUrgency);
-    const overdue = orders.filter((po) => po.overdue);
 
     const ordersBody = section(ctx.main, {
       id: "purchase-orders",
@@ -64,7 +63,7 @@ export const page = {
     );
     table(ordersBody, {
       id: "purchase-orders",
-      caption: `${orders.length} open purchase order${orders.length === 1 ? "" : "s"}${state.overdue ? " (overdue only)" : `, ${overdue.length} overdue`}`,
+      caption: `Open purchase orders${state.overdue ? ", overdue only" : ", overdue ones first"}`,
       rows: orders.map((po) => ({ ...po, __key: po.po_id })),
       rowClass: (po) => (po.overdue ? "alert" : null),
       columns: [

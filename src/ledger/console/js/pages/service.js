@@ -85,16 +85,6 @@ export const page = {
       api.all("/v1/complaints", { status: "acknowledged" }),
     ]);
     const waiting = [...open, ...acknowledged].sort(byUrgency);
-    const late = waiting.filter(breached);
-
-    ctx.main.append(
-      el(
-        "div",
-        { class: "kpis" },
-        el("div", { class: "kpi", id: "kpi-unresolved" }, el("span", { class: "label", text: "Complaints not resolved" }), el("span", { class: "value", dataset: { value: String(waiting.length) }, text: String(waiting.length) })),
-        el("div", { class: "kpi", id: "kpi-breached" }, el("span", { class: "label", text: "Of them past a due time" }), el("span", { class: "value", dataset: { value: String(late.length) }, text: String(late.length) })),
-      ),
-    );
 
     const slaBody = section(ctx.main, {
       id: "sla",

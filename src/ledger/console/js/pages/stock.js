@@ -38,15 +38,12 @@ export const page = {
       api.all("/v1/purchasing/suggestions", { location_id: state.location }),
     ]);
     const suggested = new Map(suggestions.map((s) => [s.sku, s]));
-    const below = levels.filter((r) => r.below_reorder);
 
     ctx.main.append(
       el(
         "div",
         { class: "kpis" },
         el("div", { class: "kpi", id: "kpi-value" }, el("span", { class: "label", text: `Stock value at ${state.location}` }), el("span", { class: "value", dataset: { value: valuation.total_value }, text: fmt.money(valuation.total_value) })),
-        el("div", { class: "kpi", id: "kpi-below" }, el("span", { class: "label", text: "Lines at or below reorder point" }), el("span", { class: "value", dataset: { value: String(below.length) }, text: String(below.length) })),
-        el("div", { class: "kpi", id: "kpi-suggestions" }, el("span", { class: "label", text: "Purchase suggestions" }), el("span", { class: "value", dataset: { value: String(suggestions.length) }, text: String(suggestions.length) })),
       ),
     );
 
