@@ -1,12 +1,16 @@
 """The console in a real browser: Debian's Chromium, driven by Playwright, against the whole
 app on a real PostgreSQL log.
 
-``demo_console`` is one app per test worker holding ``ledger demo``'s history (the 30 days
+``demo_console`` is one app per test module holding ``ledger demo``'s history (the 30 days
 before now), as a newcomer sees it after ``deploy/serve.sh``. ``handmade_console`` is an
 empty ledger per test module, in another time zone and currency, for a history a test writes
 itself and so knows every figure of. ``console`` is a fresh browser tab that fails its test
 on any console error or uncaught exception, and saves screenshots under ``build/screenshots``
 (``LEDGER_SCREENSHOT_DIR``).
+
+No app outlives its module: an app left open keeps a LISTEN connection that nobody reads
+while a later test blocks the event loop (running a benchmark in a subprocess, say), and
+PostgreSQL then waits on that connection forever (a ``DROP DATABASE ... WITH (FORCE)`` did).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from .driver import CHROMIUM, LAUNCH_ARGS, Console, Served
 READ_ONLY = "read"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def demo_console(request: pytest.FixtureRequest) -> AsyncIterator[Served]:
     prefix = f"t{uuid.uuid4().hex[:12]}"
     settings = settings_for("postgres", request, prefix)
