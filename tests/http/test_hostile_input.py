@@ -690,7 +690,9 @@ async def test_wrong_methods_are_405_naming_the_allowed_ones(module_api: Api) ->
 async def test_unknown_routes_are_404(module_api: Api) -> None:
     async with leaves_no_trace(module_api):
         for method, path in [
-            ("GET", "/"),
+            ("GET", "/index.html"),  # "/" is the console
+            ("GET", "/console/"),
+            ("GET", "/console"),
             ("GET", "/v1"),
             ("POST", "/v1/command/register-location"),
             ("POST", "/v2/commands/register-location"),
