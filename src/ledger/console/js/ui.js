@@ -152,6 +152,9 @@ export function commandForm(parent, ctx, { id, title, command, scope, fields, bu
   return box;
 }
 
+/** A fresh id for a form's document (a receipt, a complaint…): the prefix and the time in base 36. */
+export const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
+
 /** An RFC 3339 time from a datetime-local value, in the browser's offset (the API keeps the instant). */
 export function instant(localValue) {
   return localValue ? new Date(localValue).toISOString() : undefined;

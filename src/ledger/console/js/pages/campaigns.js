@@ -3,11 +3,10 @@
 // budget_used_pct with 100 only to mark an overspent campaign.
 
 import { chart, COLOURS, figure, num } from "../charts.js";
-import { badge, commandForm, el, filters, section, table } from "../ui.js";
+import { badge, commandForm, el, filters, newId, section, table } from "../ui.js";
 
 const state = { dimension: "campaign" };
 
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
 const overspent = (c) => c.budget_used_pct !== null && Number(c.budget_used_pct) > 100;
 
 export const page = {

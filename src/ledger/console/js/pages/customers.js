@@ -4,7 +4,7 @@
 
 import { ApiError } from "../api.js";
 import { chart, COLOURS, figure, num } from "../charts.js";
-import { commandForm, el, filters, section, table } from "../ui.js";
+import { commandForm, el, filters, newId, section, table } from "../ui.js";
 import { periods } from "./sales.js";
 
 const state = { bucket: "month", period: "", customer: "" };
@@ -16,8 +16,6 @@ const RETENTION = [
   ["lapsed", "Lapsed", "ordered in the period before, not in this one"],
   ["repeat_rate_pct", "Repeat rate", "returning of active"],
 ];
-
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
 
 export const page = {
   id: "customers",

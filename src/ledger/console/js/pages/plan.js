@@ -2,7 +2,7 @@
 // status, by horizon. Statuses are the API's; the page only colours them and formats each
 // figure by what its KPI measures.
 
-import { badge, commandForm, el, filters, section, table } from "../ui.js";
+import { badge, commandForm, el, filters, newId, section, table } from "../ui.js";
 
 const HORIZONS = [
   ["short", "Short term", "1 to 3 months"],
@@ -32,8 +32,6 @@ const KPIS = {
 };
 
 const state = { horizon: "" };
-
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
 
 /** A KPI's figure as its kind reads: money with the currency, percentages; rates, ratios and
  * scores exactly as the API writes them (their places are part of the figure). */

@@ -4,12 +4,12 @@
 
 import { chart, COLOURS, figure, num } from "../charts.js";
 import { daysBefore } from "../format.js";
-import { badge, commandForm, el, filters, section, table } from "../ui.js";
+import { badge, commandForm, el, filters, newId, section, table } from "../ui.js";
+import { suggestionColumns } from "./stock.js";
 
 const state = { overdue: "" };
 const SCORECARD_DAYS = 90;
 
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
 const lineKey = (po, line) => `${po.po_id}#${line.line_no}`;
 
 /** Overdue first, then the earliest expected: what to chase first. */
@@ -149,19 +149,9 @@ export const page = {
     });
     table(suggestionsBody, {
       id: "purchase-suggestions",
-      caption: `${suggestions.length} suggestion${suggestions.length === 1 ? "" : "s"}`,
+      caption: "Every location's suggestions",
       rows: suggestions.map((s) => ({ ...s, __key: `${s.sku}@${s.location_id}` })),
-      columns: [
-        { key: "sku", label: "Product" },
-        { key: "location_id", label: "Location" },
-        { key: "available", label: "Available", numeric: true, format: fmt.number },
-        { key: "on_order", label: "On order", numeric: true, format: fmt.number },
-        { key: "projected", label: "Projected", numeric: true, format: fmt.number },
-        { key: "reorder_point", label: "Reorder point", numeric: true, format: fmt.number },
-        { key: "reorder_qty", label: "Reorder qty", numeric: true, format: fmt.number },
-        { key: "suggested_qty", label: "Suggested", numeric: true, format: fmt.number },
-        { key: "supplier_id", label: "Last supplier", format: (v) => v || "–" },
-      ],
+      columns: suggestionColumns(fmt, { withLocation: true }),
       empty: "Nothing to reorder.",
     });
   },

@@ -4,7 +4,7 @@
 
 import { chart, COLOURS, figure, num } from "../charts.js";
 import { daysBefore } from "../format.js";
-import { badge, commandForm, el, filters, section, table } from "../ui.js";
+import { badge, commandForm, el, filters, newId, section, table } from "../ui.js";
 
 const state = { subgroup: "week", sku: "", supplier: "", stage: "" };
 const PARETO_DAYS = 90;
@@ -20,7 +20,6 @@ const RULES = {
 const inWords = (rules) => rules.map((r) => RULES[r] || r);
 
 const count = (value) => (value === undefined ? undefined : Number(value));
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
 
 export const page = {
   id: "quality",

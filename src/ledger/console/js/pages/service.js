@@ -2,14 +2,13 @@
 // breached ones first, each with the buttons that acknowledge or resolve it.
 
 import { chart, COLOURS, figure, num } from "../charts.js";
-import { badge, commandForm, el, section, table } from "../ui.js";
+import { badge, commandForm, el, newId, section, table } from "../ui.js";
 
 const SEVERITY = { critical: "bad", high: "warn", medium: "info", low: "ok" };
 const SEVERITY_COLOURS = { critical: COLOURS.bad, high: COLOURS.warn, medium: COLOURS.primary, low: COLOURS.secondary };
 const CHANNELS = ["phone", "email", "chat", "store"];
 const SCOPE = "service:write";
 
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
 const breached = (c) => c.breached_response || c.breached_resolution;
 const flag = (v) => (v ? badge("breached", "bad") : badge("within", "ok"));
 

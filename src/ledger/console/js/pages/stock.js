@@ -2,11 +2,24 @@
 // its reorder point and what to buy, and one product's stock ledger as a step chart.
 
 import { chart, COLOURS, figure, num, timeAxis } from "../charts.js";
-import { badge, commandForm, el, filters, section, table } from "../ui.js";
+import { badge, commandForm, el, filters, newId, section, table } from "../ui.js";
 
 const state = { location: "", sku: "", belowOnly: "" };
 
-const newId = (prefix) => `${prefix}-${Date.now().toString(36).toUpperCase()}`;
+/** The columns of purchase suggestions (Stock shows one location's, Purchasing every one's). */
+export function suggestionColumns(fmt, { withLocation = false } = {}) {
+  return [
+    { key: "sku", label: "Product" },
+    withLocation ? { key: "location_id", label: "Location" } : null,
+    { key: "available", label: "Available", numeric: true, format: fmt.number },
+    { key: "on_order", label: "On order", numeric: true, format: fmt.number },
+    { key: "projected", label: "Projected", numeric: true, format: fmt.number },
+    { key: "reorder_point", label: "Reorder point", numeric: true, format: fmt.number },
+    { key: "reorder_qty", label: "Reorder qty", numeric: true, format: fmt.number },
+    { key: "suggested_qty", label: "Suggested", numeric: true, format: fmt.number },
+    { key: "supplier_id", label: "Last supplier", format: (v) => v || "–" },
+  ].filter(Boolean);
+}
 
 export const page = {
   id: "stock",
@@ -97,16 +110,7 @@ export const page = {
       id: "suggestions",
       caption: `Suggestions for ${state.location}`,
       rows: suggestions.map((s) => ({ ...s, __key: `${s.sku}@${s.location_id}` })),
-      columns: [
-        { key: "sku", label: "Product" },
-        { key: "available", label: "Available", numeric: true, format: fmt.number },
-        { key: "on_order", label: "On order", numeric: true, format: fmt.number },
-        { key: "projected", label: "Projected", numeric: true, format: fmt.number },
-        { key: "reorder_point", label: "Reorder point", numeric: true, format: fmt.number },
-        { key: "reorder_qty", label: "Reorder qty", numeric: true, format: fmt.number },
-        { key: "suggested_qty", label: "Suggested", numeric: true, format: fmt.number },
-        { key: "supplier_id", label: "Last supplier", format: (v) => v || "–" },
-      ],
+      columns: suggestionColumns(fmt),
       empty: "Nothing to reorder here.",
     });
 
