@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.processes import Process, free_port, ready, role_env, until
+from tests.support.processes import Process, free_port, ready, serve_env, until
 
 from .driver import Console, Served
 
@@ -22,18 +22,8 @@ async def test_a_real_ledger_serve_serves_the_console_and_what_is_recorded_there
     pg_dsn: str, prefix: str, tmp_path: Path, browser: Any, screenshot_dir: Path
 ) -> None:
     port = free_port()
-    env = role_env(
-        LEDGER_DATABASE_URL=pg_dsn,
-        LEDGER_TOPIC_PREFIX=prefix,
-        LEDGER_PARTITIONS="2",
-        LEDGER_ADMIN_TOKEN=TOKEN,
-        LEDGER_DATA_DIR=str(tmp_path),
-        LEDGER_PORT=str(port),
-        LEDGER_API_WORKERS="2",
-        LEDGER_PROJECTOR_PROCESSES="1",
-        LEDGER_WRITER_STANDBYS="0",
-        LEDGER_TIMEZONE="America/New_York",
-        LEDGER_CURRENCY="USD",
+    env = serve_env(
+        pg_dsn, prefix, tmp_path, port, TOKEN, LEDGER_TIMEZONE="America/New_York", LEDGER_CURRENCY="USD"
     )
     base = f"http://127.0.0.1:{port}"
     serve = Process(["serve"], env, tmp_path / "serve.log").start()

@@ -22,7 +22,7 @@ import pytest
 from ledger.log.postgres import PostgresLog
 from ledger.log.topology import Topology
 from tests.support.feed import SseReader, assert_same_events, export_lines, follow_with_cuts, locations
-from tests.support.processes import Process, free_port, ready, role_env, until
+from tests.support.processes import Process, free_port, ready, serve_env, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -34,17 +34,7 @@ async def test_sse_followed_through_ledger_serve_with_cuts_ends_with_exactly_the
     pg_dsn: str, prefix: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = role_env(
-        LEDGER_DATABASE_URL=pg_dsn,
-        LEDGER_TOPIC_PREFIX=prefix,
-        LEDGER_PARTITIONS="2",
-        LEDGER_ADMIN_TOKEN=TOKEN,
-        LEDGER_DATA_DIR=str(tmp_path),
-        LEDGER_PORT=str(port),
-        LEDGER_API_WORKERS="2",
-        LEDGER_PROJECTOR_PROCESSES="1",
-        LEDGER_WRITER_STANDBYS="0",
-    )
+    env = serve_env(pg_dsn, prefix, tmp_path, port, TOKEN)
     base = f"http://127.0.0.1:{port}"
     serve = Process(["serve"], env, tmp_path / "serve.log").start()
     # A connection per request, so that reconnections spread over both API workers.

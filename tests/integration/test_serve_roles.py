@@ -30,7 +30,7 @@ from ledger.log.topology import Topology
 from ledger.projector import bookkeeping
 from ledger.projector.runtime import projector_key
 from tests.support import monitoring
-from tests.support.processes import Process, children_of, free_port, ready, role_env, running, until
+from tests.support.processes import Process, children_of, free_port, ready, running, serve_env, until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -151,17 +151,7 @@ async def test_serve_restarts_a_killed_api_worker_and_projector_and_stops_every_
     pg_dsn: str, prefix: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = role_env(
-        LEDGER_DATABASE_URL=pg_dsn,
-        LEDGER_TOPIC_PREFIX=prefix,
-        LEDGER_PARTITIONS="2",
-        LEDGER_ADMIN_TOKEN=TOKEN,
-        LEDGER_DATA_DIR=str(tmp_path),
-        LEDGER_PORT=str(port),
-        LEDGER_API_WORKERS="2",
-        LEDGER_PROJECTOR_PROCESSES="2",
-        LEDGER_WRITER_STANDBYS="1",
-    )
+    env = serve_env(pg_dsn, prefix, tmp_path, port, TOKEN, projector_processes=2, writer_standbys=1)
     serve = Process(["serve"], env, tmp_path / "serve.log").start()
     try:
         await until(lambda: ready(port), "ledger serve is ready", timeout=90)

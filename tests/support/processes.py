@@ -41,6 +41,34 @@ def role_env(**settings: str) -> dict[str, str]:
     return {**clean, **settings}
 
 
+def serve_env(
+    dsn: str,
+    prefix: str,
+    data_dir: Path,
+    port: int,
+    admin_token: str,
+    *,
+    api_workers: int = 2,
+    projector_processes: int = 1,
+    writer_standbys: int = 0,
+    **settings: str,
+) -> dict[str, str]:
+    """The environment of a ``ledger serve`` on the test's PostgreSQL log: its own topic
+    prefix, data dir and port, and as many processes of each role as the test needs."""
+    return role_env(
+        LEDGER_DATABASE_URL=dsn,
+        LEDGER_TOPIC_PREFIX=prefix,
+        LEDGER_PARTITIONS="2",
+        LEDGER_ADMIN_TOKEN=admin_token,
+        LEDGER_DATA_DIR=str(data_dir),
+        LEDGER_PORT=str(port),
+        LEDGER_API_WORKERS=str(api_workers),
+        LEDGER_PROJECTOR_PROCESSES=str(projector_processes),
+        LEDGER_WRITER_STANDBYS=str(writer_standbys),
+        **settings,
+    )
+
+
 class Process:
     """``python -m ledger <arguments>``, its output in ``log_path``."""
 
