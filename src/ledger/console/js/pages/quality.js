@@ -104,7 +104,7 @@ export const page = {
     });
     pChart.canvas.dataset.rows = String(points.length);
 
-    side.append(el("h3", { text: `Out of control (${flagged.length} of ${points.length})` }));
+    side.append(el("h3", { text: "Out of control" }));
     const subgroupColumns = [
       { key: "key", label: state.subgroup === "inspection" ? "Inspection" : state.subgroup === "day" ? "Day" : "Week of", format: keyText },
       { key: "n", label: "n", numeric: true, format: fmt.number },
@@ -121,7 +121,7 @@ export const page = {
       columns: [...subgroupColumns, { key: "rules", label: "Rules", cls: () => "wrap", format: (v) => inWords(v).join("; ") }],
       empty: "No subgroup is out of control.",
     });
-    const every = el("details", { class: "figures" }, el("summary", { text: `Every subgroup (${points.length})` }));
+    const every = el("details", { class: "figures" }, el("summary", { text: "Every subgroup" }));
     chartBody.append(every);
     table(every, {
       id: "p-chart",
@@ -239,6 +239,6 @@ export const page = {
       }),
       onDone: () => ctx.refresh(),
     });
-    if (flagged.length) ctx.main.querySelector("#p-chart-title")?.append(" ", badge(`${flagged.length} out of control`, "bad"));
+    if (flagged.length) ctx.main.querySelector("#p-chart-title")?.append(" ", badge("out of control", "bad"));
   },
 };

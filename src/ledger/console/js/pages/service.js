@@ -132,7 +132,7 @@ export const page = {
     if (!canWrite) openBody.append(el("p", { class: "empty", text: `Your token cannot acknowledge or resolve: it needs the scope “${SCOPE}”.` }));
     table(openBody, {
       id: "open-complaints",
-      caption: `${waiting.length} complaint${waiting.length === 1 ? "" : "s"} not resolved`,
+      caption: "Complaints not resolved yet",
       rows: waiting.map((c) => ({ ...c, __key: c.complaint_id })),
       rowClass: (c) => (breached(c) ? "alert" : null),
       columns: [

@@ -155,7 +155,7 @@ export const page = {
     const recent = movements.slice(-25).reverse();
     table(ledgerBody, {
       id: "movements",
-      caption: `The ${recent.length} latest of ${movements.length} movements, newest first`,
+      caption: "The latest movements (at most 25), newest first; the chart shows them all",
       rows: recent.map((m) => ({ ...m, __key: m.event_id })),
       columns: [
         { key: "occurred_at", label: "When", format: fmt.dateTime },
