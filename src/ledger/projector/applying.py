@@ -115,6 +115,17 @@ async def _apply(
     runtime.metrics.projected.labels(projection.name).inc(len(records))
 
 
+async def advance(projector: Projector, position: Position) -> None:
+    """Store a position the reader reached past commit markers alone, with no record to
+    apply: else the stored checkpoint stays short of the log's end until the next record, and
+    a process that takes the projection over, or a check of the checkpoints against the end,
+    finds it behind for good when nothing more is written."""
+    runtime = projector.runtime
+    announce = projector.live and not runtime.scratch
+    async with runtime.pool.acquire() as conn:
+        await bookkeeping.save_checkpoint(conn, projector.key, position, projector.epoch, announce=announce)
+
+
 def _report(projector: Projector, parked: list[ParkRow]) -> None:
     projector.parked += len(parked)
     projector.publish()

@@ -247,6 +247,8 @@ class Projector:
             position = Position({tp: min(o, until.get_offset(tp)) for tp, o in position.items()})
         if records:
             await applying.apply(self, records, decoded, position)
+        elif position != self.position:
+            await applying.advance(self, position)
         await self.moved_to(position)
         if not self.live and self.position.covers(self.mine(self.end)) and self.end:
             await self._swap_in()
