@@ -83,22 +83,24 @@ async def test_connections_killed_during_catch_up_are_retried_and_tables_equal_a
     # Small batches: catching up takes many transactions, so the kills land in the middle of them.
     runtime = ProjectorRuntime(log, pool, projections.ALL, prefix, batch_size=5)
     try:
-        # Kill from the first event applied: on Kafka, ``start`` returns after the consumers
-        # joined, by when a history this size can be applied whole and no kill would land.
+        # Kill only connections in the middle of a statement or a transaction, and only once
+        # every projector has prepared its tables and applied a batch: a kill then always
+        # breaks a batch in flight (a retry), never a table's set-up (a restart). Kills timed
+        # by the clock landed, on Kafka, after the history was applied, or between batches.
         starting = asyncio.create_task(runtime.start())
+        in_flight = 0
         async with asyncio.timeout(60):
-            while not starting.done() and not any(s.events for s in runtime.stats()):
+            while not (starting.done() and all(s.events for s in runtime.stats())):
                 await asyncio.sleep(0.005)
-        kills = 0
-        while not runtime.caught_up() and kills < 40:  # every connection of the runtime, again and again
-            async with db.acquire() as conn:
-                await conn.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", name
-                )
-            kills += 1
-            await asyncio.sleep(0.15)
-            if starting.done():
-                await runtime.refresh_end()
+            while in_flight < 5 and not all(s.position and s.lag == 0 for s in runtime.stats()):
+                async with db.acquire() as conn:
+                    in_flight += await conn.fetchval(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                        "application_name = $1 AND state IN ('active', 'idle in transaction')",
+                        name,
+                    )
+                await asyncio.sleep(0.002)
+        assert in_flight, "no batch was in flight to break: the history is too small to test this"
         await starting
         await caught_up(runtime, at, timeout=120)
         stats = runtime.stats()
