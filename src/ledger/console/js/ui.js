@@ -95,8 +95,9 @@ export function badge(text, kind = "info") {
 }
 
 /**
- * A form that sends one command. fields: [{name, label, type (text, number, select, datetime-local,
- * textarea), options?, required?, value?, hint?}]; `build(values)` turns them into the body
+ * A form that sends one command. fields: [{name, label, type (text, number, integer, select,
+ * datetime-local, textarea), options?, required?, value?, hint?}]; an `integer` field is sent as
+ * a JSON number (counts are integers in the commands), every other as the text typed; `build(values)` turns them into the body
  * (default: the values as they are, empty ones left out). A token without `scope` sees why
  * it cannot send instead of the form. `onDone(answer)` runs after a 201.
  */
@@ -118,7 +119,8 @@ export function commandForm(parent, ctx, { id, title, command, scope, fields, bu
       input = el("textarea", { id: fid, name: f.name, required: f.required, rows: 2 });
       if (f.value) input.value = f.value;
     } else {
-      input = el("input", { id: fid, name: f.name, type: f.type || "text", required: f.required, value: f.value, step: f.type === "number" ? "any" : null, min: f.min });
+      const numeric = f.type === "number" || f.type === "integer";
+      input = el("input", { id: fid, name: f.name, type: numeric ? "number" : f.type || "text", required: f.required, value: f.value, step: numeric ? (f.type === "integer" ? "1" : "any") : null, min: f.min });
     }
     form.append(el("label", { for: fid }, f.label, f.required ? null : el("span", { class: "optional", text: " (optional)" })), input);
     if (f.hint) form.append(el("small", { class: "hint", text: f.hint }));
@@ -130,7 +132,7 @@ export function commandForm(parent, ctx, { id, title, command, scope, fields, bu
     const values = {};
     for (const f of fields) {
       const value = form.elements[f.name].value.trim();
-      if (value !== "") values[f.name] = value;
+      if (value !== "") values[f.name] = f.type === "integer" ? Number(value) : value;
     }
     button.disabled = true;
     result.className = "result";

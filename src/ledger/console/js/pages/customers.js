@@ -162,7 +162,6 @@ async function lookup(ctx) {
 
 function followUpForm(ctx) {
   const forms = section(ctx.main, { id: "record", title: "Record", intro: "A follow-up with a CSAT or NPS answer counts in the satisfaction above as soon as it is accepted." });
-  const whole = (value) => (value === undefined ? undefined : Number(value));
   commandForm(forms, ctx, {
     id: "record-follow-up",
     title: "Record a follow-up",
@@ -172,12 +171,10 @@ function followUpForm(ctx) {
       { name: "follow_up_id", label: "Follow-up id", required: true, value: newId("FU") },
       { name: "customer_id", label: "Customer id", required: true, value: state.customer },
       { name: "kind", label: "Kind", type: "select", required: true, value: "call", options: KINDS.map((k) => [k, k]) },
-      { name: "csat", label: "CSAT (1–5)", type: "number", min: "1" },
-      { name: "nps", label: "NPS answer (0–10)", type: "number", min: "0" },
+      { name: "csat", label: "CSAT (1–5)", type: "integer", min: "1" },
+      { name: "nps", label: "NPS answer (0–10)", type: "integer", min: "0" },
       { name: "note", label: "Note", type: "textarea" },
     ],
-    // CSAT and NPS are whole numbers in the command; the inputs give text.
-    build: (values) => ({ ...values, csat: whole(values.csat), nps: whole(values.nps) }),
     onDone: () => ctx.refresh(),
   });
 }

@@ -19,8 +19,6 @@ const RULES = {
 };
 const inWords = (rules) => rules.map((r) => RULES[r] || r);
 
-const count = (value) => (value === undefined ? undefined : Number(value));
-
 export const page = {
   id: "quality",
   title: "Quality",
@@ -224,18 +222,16 @@ export const page = {
         { name: "sku", label: "Product", required: true, value: state.sku },
         { name: "supplier_id", label: "Supplier", value: state.supplier },
         { name: "stage", label: "Stage", type: "select", required: true, value: state.stage || "incoming", options: STAGES },
-        { name: "sample_size", label: "Sample size", type: "number", required: true, min: "1" },
-        { name: "defective_units", label: "Defective units", type: "number", required: true, min: "0" },
+        { name: "sample_size", label: "Sample size", type: "integer", required: true, min: "1" },
+        { name: "defective_units", label: "Defective units", type: "integer", required: true, min: "0" },
         { name: "disposition", label: "Disposition", type: "select", required: true, value: "accept", options: [["accept", "accept"], ["reject", "reject"], ["rework", "rework"]] },
         { name: "defect_category", label: "Defect category" },
-        { name: "defect_count", label: "Defects of that category", type: "number", min: "0" },
+        { name: "defect_count", label: "Defects of that category", type: "integer", min: "0" },
       ],
-      // Counts are JSON integers; one optional category becomes the `defects` list.
-      build: ({ defect_category, defect_count, sample_size, defective_units, ...rest }) => ({
+      // One optional category becomes the `defects` list.
+      build: ({ defect_category, defect_count, ...rest }) => ({
         ...rest,
-        sample_size: count(sample_size),
-        defective_units: count(defective_units),
-        defects: defect_category ? [{ category: defect_category, count: count(defect_count) }] : [],
+        defects: defect_category ? [{ category: defect_category, count: defect_count }] : [],
       }),
       onDone: () => ctx.refresh(),
     });
