@@ -42,6 +42,12 @@ class Served:
     settings: Settings
     admin_token: str = ADMIN_TOKEN
 
+    async def record(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send a command as admin, through the API, for a history a test builds; it must be accepted."""
+        status, answer = await self.api.command(name, body)
+        assert status == 201, (name, answer)
+        return dict(answer)
+
 
 @dataclass
 class Answer:

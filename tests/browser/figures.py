@@ -1,12 +1,10 @@
 """What a page test compares: an API item as a figures table keeps it (its exact strings in
-``data-value``), and which rows of a table the page highlights."""
+``data-value``). Which rows a page highlights: ``Console.marked``."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-from .driver import Console
 
 
 def cell(value: Any) -> str:
@@ -21,21 +19,16 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def row(item: dict[str, Any], *keys: str) -> dict[str, str]:
+    """The data-value of one API item's ``keys``."""
+    return {k: cell(item[k]) for k in keys}
+
+
 def cells(items: list[dict[str, Any]], *keys: str) -> list[dict[str, str]]:
     """The data-value of each API item's ``keys``, row by row."""
-    return [{k: cell(item[k]) for k in keys} for item in items]
+    return [row(item, *keys) for item in items]
 
 
 def picked(rows: list[dict[str, str]], *keys: str) -> list[dict[str, str]]:
     """Only these columns of a table's rows."""
     return [{k: row[k] for k in keys} for row in rows]
-
-
-async def highlighted(console: Console, table_id: str, kind: str = "alert") -> list[str]:
-    """The data-key of the table's rows classed ``kind``, in the page's order."""
-    keys: list[str] = await console.page.evaluate(
-        """([id, kind]) => [...document.querySelectorAll(`[data-table='${id}'] tbody tr`)]
-            .filter(tr => tr.classList.contains(kind)).map(tr => tr.dataset.key)""",
-        [table_id, kind],
-    )
-    return keys

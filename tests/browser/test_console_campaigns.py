@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .driver import Console, Served, plotted
+from .figures import row
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -36,10 +37,6 @@ CAMPAIGN_FIELDS = [
 FUNNEL_FIELDS = ["key", "leads", "qualified", "won", "lost", "open", "conversion_pct"]
 
 
-def shown(item: dict[str, Any], fields: list[str]) -> dict[str, str]:
-    return {k: "" if item[k] is None else str(item[k]) for k in fields}
-
-
 async def assert_campaigns_are_the_apis(console: Console) -> list[dict[str, Any]]:
     campaigns = console.answer(CAMPAIGNS)["items"]
     chart = await console.chart("campaign-spend")
@@ -47,7 +44,7 @@ async def assert_campaigns_are_the_apis(console: Console) -> list[dict[str, Any]
     assert [d["label"] for d in chart["datasets"]] == ["budget", "spend"]
     assert chart["datasets"][0]["data"] == [plotted(c["budget"]) for c in campaigns]
     assert chart["datasets"][1]["data"] == [plotted(c["spend"]) for c in campaigns]
-    assert await console.table("campaigns") == [shown(c, CAMPAIGN_FIELDS) for c in campaigns]
+    assert await console.table("campaigns") == [row(c, *CAMPAIGN_FIELDS) for c in campaigns]
     over = [c["campaign_id"] for c in campaigns if c["budget_used_pct"] and float(c["budget_used_pct"]) > 100]
     assert await console.marked("campaigns", "alert") == over
     return campaigns
@@ -59,7 +56,7 @@ async def assert_funnel_is_the_apis(console: Console, dimension: str) -> list[di
     assert chart["labels"] == [f["key"] for f in funnel]
     for dataset, stage in zip(chart["datasets"], ["won", "lost", "open"], strict=True):
         assert (dataset["label"], dataset["data"]) == (stage, [f[stage] for f in funnel])
-    assert await console.table("funnel") == [shown(f, FUNNEL_FIELDS) for f in funnel]
+    assert await console.table("funnel") == [row(f, *FUNNEL_FIELDS) for f in funnel]
     return funnel
 
 
@@ -71,11 +68,6 @@ async def test_the_demo_campaigns_page_shows_the_apis_figures(console: Console, 
     funnel = await assert_funnel_is_the_apis(console, "campaign")
     assert {f["key"] for f in funnel} - {"none"} <= {c["campaign_id"] for c in campaigns}
     await console.screenshot("campaigns-demo")
-
-
-async def post(served: Served, name: str, body: dict[str, Any]) -> None:
-    status, answer = await served.api.command(name, body)
-    assert status == 201, (name, answer)
 
 
 async def test_handmade_campaigns_in_swiss_francs_and_spend_recorded_from_the_page(
@@ -95,7 +87,7 @@ async def test_handmade_campaigns_in_swiss_francs_and_spend_recorded_from_the_pa
         ("capture-lead", {"lead_id": "L-3", "campaign_id": "CMP-B", "channel": "direct"}),
         ("lose-lead", {"lead_id": "L-3", "reason": "no budget"}),
     ]:
-        await post(served, name, {**body, **span} if name == "launch-campaign" else body)
+        await served.record(name, {**body, **span} if name == "launch-campaign" else body)
 
     # Straight to the page: the empty ledger has no stock for the Stock page to show.
     await console.sign_in(served, page_id="campaigns")

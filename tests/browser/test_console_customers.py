@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .driver import Console, Served, plotted
+from .figures import row
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -20,10 +21,6 @@ COLUMNS = ["bucket", "responses", "csat_avg", "csat_pct", "nps", "after_complain
 TILES = ["active", "new", "returning", "lapsed", "repeat_rate_pct"]
 
 
-def shown(item: dict[str, Any], fields: list[str]) -> dict[str, str]:
-    return {k: "" if item[k] is None else str(item[k]) for k in fields}
-
-
 async def assert_satisfaction_is_the_apis(console: Console, bucket: str) -> list[dict[str, Any]]:
     buckets = console.answer(SATISFACTION, bucket=bucket)["items"]
     chart = await console.chart("customer-satisfaction")
@@ -31,14 +28,14 @@ async def assert_satisfaction_is_the_apis(console: Console, bucket: str) -> list
     assert [d["label"] for d in chart["datasets"]] == ["CSAT average", "NPS"]
     assert chart["datasets"][0]["data"] == [plotted(b["csat_avg"]) for b in buckets]
     assert chart["datasets"][1]["data"] == [plotted(b["nps"]) for b in buckets]
-    assert await console.table("satisfaction") == [shown(b, COLUMNS) for b in buckets]
+    assert await console.table("satisfaction") == [row(b, *COLUMNS) for b in buckets]
     return buckets
 
 
 async def assert_retention_is_the_apis(console: Console) -> dict[str, Any]:
     retention: dict[str, Any] = console.answer(RETENTION)
     tiles = [await console.page.get_attribute(f"#kpi-{key} .value", "data-value") for key in TILES]
-    assert tiles == list(shown(retention, TILES).values())
+    assert tiles == list(row(retention, *TILES).values())
     return retention
 
 
@@ -65,11 +62,6 @@ async def test_the_demo_customers_page_shows_the_apis_figures(console: Console, 
     await console.screenshot("customers-demo")
 
 
-async def post(served: Served, name: str, body: dict[str, Any]) -> None:
-    status, answer = await served.api.command(name, body)
-    assert status == 201, (name, answer)
-
-
 async def test_handmade_follow_ups_in_zurich_an_unknown_customer_and_one_recorded_from_the_page(
     console: Console, handmade_console: Served
 ) -> None:
@@ -78,15 +70,16 @@ async def test_handmade_follow_ups_in_zurich_an_unknown_customer_and_one_recorde
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     # Half past midnight on the 1st in Zurich: the month before in UTC.
     first_night = month_start + timedelta(minutes=30)
-    await post(served, "register-customer", {"customer_id": "C-1", "name": "Bergbau AG", "segment": "retail"})
-    await post(served, "register-customer", {"customer_id": "C-2", "name": "Uhren GmbH", "segment": "retail"})
+    for customer_id, name in [("C-1", "Bergbau AG"), ("C-2", "Uhren GmbH")]:
+        registered = {"customer_id": customer_id, "name": name, "segment": "retail"}
+        await served.record("register-customer", registered)
     for follow_up, customer, answers, at in [
         ("F-1", "C-1", {"csat": 5, "nps": 10}, first_night),
         ("F-2", "C-2", {"csat": 2, "nps": 3}, now - timedelta(minutes=1)),
         ("F-3", "C-2", {"csat": 4}, now - timedelta(minutes=1)),
     ]:
         body = {"follow_up_id": follow_up, "customer_id": customer, "kind": "call", **answers}
-        await post(served, "record-follow-up", {**body, "occurred_at": at.isoformat()})
+        await served.record("record-follow-up", {**body, "occurred_at": at.isoformat()})
 
     # Straight to the page: the empty ledger has no stock for the Stock page to show.
     await console.sign_in(served, page_id="customers")

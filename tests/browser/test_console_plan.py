@@ -53,11 +53,6 @@ async def test_the_demo_plan_scorecard_shows_every_objective_as_the_api_scores_i
     await console.screenshot("plan-demo")
 
 
-async def post(served: Served, name: str, body: dict[str, Any]) -> None:
-    status, answer = await served.api.command(name, body)
-    assert status == 201, (name, answer)
-
-
 async def test_a_handmade_plan_in_zurich_and_an_objective_set_from_the_page(
     console: Console, handmade_console: Served
 ) -> None:
@@ -68,14 +63,14 @@ async def test_a_handmade_plan_in_zurich_and_an_objective_set_from_the_page(
     last_month = (month_start - timedelta(days=1)).strftime("%Y-%m")
     in_this_month = (month_start + (now - month_start) / 2).isoformat()
     in_last_month = (month_start - timedelta(days=1)).isoformat()
-    await post(served, "register-customer", {"customer_id": "C-1", "name": "Bergbau AG"})
+    await served.record("register-customer", {"customer_id": "C-1", "name": "Bergbau AG"})
     for follow_up, answers, at in [
         ("F-1", {"csat": 5}, in_this_month),
         ("F-2", {"csat": 3}, in_this_month),
         ("F-3", {"nps": 10}, in_last_month),
     ]:
         body = {"follow_up_id": follow_up, "customer_id": "C-1", "kind": "call", **answers, "occurred_at": at}
-        await post(served, "record-follow-up", body)
+        await served.record("record-follow-up", body)
     for objective_id, horizon, period, kpi, target in [
         ("OBJ-CSAT", "short", this_month, "csat_avg", "4.00"),  # 4.00 to date: met exactly, on track
         ("OBJ-NPS", "short", last_month, "nps", "50"),  # 100 over last month: met
@@ -84,7 +79,7 @@ async def test_a_handmade_plan_in_zurich_and_an_objective_set_from_the_page(
         ("OBJ-LONG", "long", f"{this_year}..{this_year + 2}", "csat_avg", "4.50"),
     ]:
         body = {"objective_id": objective_id, "title": f"{kpi} {period}", "horizon": horizon}
-        await post(served, "set-objective", {**body, "period": period, "kpi": kpi, "target": target})
+        await served.record("set-objective", {**body, "period": period, "kpi": kpi, "target": target})
 
     # Straight to the page: the empty ledger has no stock for the Stock page to show.
     await console.sign_in(served, page_id="plan")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .driver import Console, Served, plotted
-from .figures import cells, highlighted
+from .figures import cells
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -53,7 +53,7 @@ def by_urgency(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def assert_purchasing_figures(console: Console, **orders_query: str) -> list[dict[str, Any]]:
     orders = by_urgency(console.answer(ORDERS, status="open", **orders_query)["items"])
     assert await console.table("purchase-orders") == cells(orders, *ORDER_COLUMNS)
-    assert await highlighted(console, "purchase-orders") == [po["po_id"] for po in orders if po["overdue"]]
+    assert await console.marked("purchase-orders", "alert") == [po["po_id"] for po in orders if po["overdue"]]
     scorecard = console.answer("/v1/suppliers/scorecard")["items"]
     drawn = await console.chart("supplier-scorecard")
     assert drawn["labels"] == [s["supplier_id"] for s in scorecard]

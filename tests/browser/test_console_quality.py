@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .driver import Console, Served, plotted
-from .figures import cells, highlighted
+from .figures import cells
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -40,7 +40,7 @@ async def assert_p_chart(console: Console, control: dict[str, Any]) -> list[dict
     columns = ("key", "n", "defective", "p", "ucl", "lcl", "rules")
     assert await console.table("out-of-control") == cells(flagged, *columns)
     assert await console.table("p-chart") == cells(points, *columns)
-    assert await highlighted(console, "p-chart") == [s["key"] for s in flagged]
+    assert await console.marked("p-chart", "alert") == [s["key"] for s in flagged]
     return list(flagged)
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from .driver import Console, Served, plotted
-from .figures import cells, highlighted
+from .figures import cells
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -66,7 +66,8 @@ async def assert_service_figures(console: Console) -> list[dict[str, Any]]:
     listed = waiting(console)
     rows = await console.table("open-complaints")
     assert [{k: row[k] for k in COMPLAINT_COLUMNS} for row in rows] == cells(listed, *COMPLAINT_COLUMNS)
-    assert await highlighted(console, "open-complaints") == [c["complaint_id"] for c in listed if breached(c)]
+    late = [c["complaint_id"] for c in listed if breached(c)]
+    assert await console.marked("open-complaints", "alert") == late
     return listed
 
 

@@ -17,14 +17,6 @@ from .driver import Console, Served, plotted
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
-async def _keys(console: Console, selector: str) -> list[str]:
-    return list(
-        await console.page.evaluate(
-            "s => [...document.querySelectorAll(s)].map(tr => tr.dataset.key)", selector
-        )
-    )
-
-
 async def test_stock_shows_the_apis_levels_suggestions_and_ledger_on_the_demo(
     console: Console, demo_console: Served
 ) -> None:
@@ -48,7 +40,7 @@ async def test_stock_shows_the_apis_levels_suggestions_and_ledger_on_the_demo(
     for row, level in zip(rows, levels, strict=True):
         for field in ("sku", "on_hand", "quarantined", "reserved", "available", "on_order", "value"):
             assert row[field] == level[field], (field, row, level)
-    flagged = await _keys(console, '[data-table="levels"] tbody tr.alert')
+    flagged = await console.marked("levels", "alert")
     assert flagged == [f"{r['sku']}@{r['location_id']}" for r in levels if r["below_reorder"]]
     suggestions = console.answer("/v1/purchasing/suggestions", location_id=location)["items"]
     shown = await console.table("suggestions")
