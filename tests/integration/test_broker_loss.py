@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -49,7 +47,7 @@ from tests.support.kafka_cluster import (
     transaction_coordinator,
 )
 from tests.support.order_stream import OrderStream
-from tests.support.processes import Process, free_port, ready, role_env, until
+from tests.support.processes import Process, free_port, ledger_cli, ready, role_env, until
 from tests.support.unavailable import unavailable
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -104,14 +102,7 @@ class Serving:
 
     async def cli(self, *arguments: str) -> tuple[int, str]:
         """``python -m ledger <arguments>`` against this serve's log and database."""
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "ledger", *arguments],
-            env=self.env,
-            capture_output=True,
-            timeout=600,
-        )
-        return done.returncode, done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
+        return await ledger_cli(self.env, *arguments, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -33,8 +33,6 @@ import contextlib
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -56,6 +54,7 @@ from tests.support.processes import (
     arguments_of,
     children_of,
     free_port,
+    ledger_cli,
     ready,
     registered_pid,
     role_env,
@@ -178,14 +177,7 @@ class Serving:
 
     async def cli(self, *arguments: str) -> tuple[int, str]:
         """``python -m ledger <arguments>`` against this serve's log and database."""
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "ledger", *arguments],
-            env=self.env,
-            capture_output=True,
-            timeout=300,
-        )
-        return done.returncode, done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
+        return await ledger_cli(self.env, *arguments, timeout=300)
 
 
 @pytest.fixture(scope="module")

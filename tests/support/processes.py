@@ -125,6 +125,19 @@ class Process:
             self.kill()
 
 
+async def ledger_cli(env: dict[str, str], *arguments: str, timeout: float) -> tuple[int, str]:
+    """``python -m ledger <arguments>`` in ``env`` (a thread waits for it): its exit code and
+    everything it printed."""
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "ledger", *arguments],
+        env=env,
+        capture_output=True,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout.decode(errors="replace") + done.stderr.decode(errors="replace")
+
+
 async def until(check: Callable[[], Awaitable[bool] | bool], what: str, timeout: float = 60) -> None:
     """Poll ``check`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

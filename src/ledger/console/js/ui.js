@@ -97,11 +97,12 @@ export function badge(text, kind = "info") {
 /**
  * A form that sends one command. fields: [{name, label, type (text, number, integer, select,
  * datetime-local, textarea), options?, required?, value?, hint?}]; an `integer` field is sent as
- * a JSON number (counts are integers in the commands), every other as the text typed; `build(values)` turns them into the body
- * (default: the values as they are, empty ones left out). A token without `scope` sees why
- * it cannot send instead of the form. `onDone(answer)` runs after a 201.
+ * a JSON number (counts are integers in the commands), every other as the text typed.
+ * `build(values)` turns them into the body (default: the values as they are, empty ones left out). A token without `scope` sees why
+ * it cannot send instead of the form. After a 201 the page is drawn again (`ctx.refresh`), its
+ * reads waiting for the write's position, so it shows what was recorded.
  */
-export function commandForm(parent, ctx, { id, title, command, scope, fields, build, onDone, submit = "Record" }) {
+export function commandForm(parent, ctx, { id, title, command, scope, fields, build, submit = "Record" }) {
   const box = el("details", { class: "command", id }, el("summary", { text: title }));
   parent.append(box);
   if (!ctx.can(scope)) {
@@ -142,7 +143,7 @@ export function commandForm(parent, ctx, { id, title, command, scope, fields, bu
       result.className = "result ok";
       result.textContent = `Recorded: ${answer.events.map((e) => `${e.type} (${e.stream})`).join(", ")}.`;
       form.reset();
-      await onDone?.(answer);
+      await ctx.refresh();
     } catch (error) {
       result.className = "result bad";
       result.textContent = error.describe ? error.describe() : String(error);

@@ -138,6 +138,5 @@ function spendForm(ctx, campaigns) {
       { name: "amount", label: `Amount (${ctx.fmt.currency})`, type: "number", required: true, min: "0" },
       { name: "note", label: "Note" },
     ],
-    onDone: () => ctx.refresh(),
   });
 }

@@ -175,6 +175,5 @@ function followUpForm(ctx) {
       { name: "nps", label: "NPS answer (0–10)", type: "integer", min: "0" },
       { name: "note", label: "Note", type: "textarea" },
     ],
-    onDone: () => ctx.refresh(),
   });
 }

@@ -123,7 +123,6 @@ export const page = {
         { name: "target", label: "Target", type: "number", required: true, hint: `Money in ${fmt.currency}, percentages as 97.5, rates as 0.008.` },
         { name: "owner", label: "Owner" },
       ],
-      onDone: () => ctx.refresh(),
     });
   },
 };

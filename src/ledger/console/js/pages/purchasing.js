@@ -103,7 +103,6 @@ export const page = {
         return { ...rest, po_id: chosen.po.po_id, po_line: chosen.line.line_no, sku: chosen.line.sku, location_id: chosen.po.deliver_to };
       },
       submit: "Receive",
-      onDone: () => ctx.refresh(),
     });
 
     const scoreBody = section(ctx.main, {

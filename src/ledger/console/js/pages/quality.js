@@ -233,7 +233,6 @@ export const page = {
         ...rest,
         defects: defect_category ? [{ category: defect_category, count: defect_count }] : [],
       }),
-      onDone: () => ctx.refresh(),
     });
     if (flagged.length) ctx.main.querySelector("#p-chart-title")?.append(" ", badge("out of control", "bad"));
   },

@@ -203,6 +203,5 @@ function targetForm(ctx, items) {
       { name: "key", label: "Key", required: true, value: state.dimension === "total" ? "*" : items[0]?.key, hint: "* for the total; a channel, team id or category otherwise." },
       { name: "amount", label: `Amount (${ctx.fmt.currency})`, type: "number", required: true, min: "0" },
     ],
-    onDone: () => ctx.refresh(),
   });
 }

@@ -170,7 +170,6 @@ export const page = {
         { name: "lot_id", label: "Lot" },
       ],
       submit: "File",
-      onDone: () => ctx.refresh(),
     });
   },
 };

@@ -183,7 +183,6 @@ export const page = {
         { name: "counted_qty", label: "Counted quantity", type: "number", required: true, min: "0" },
         { name: "reason", label: "Reason", required: true, value: "cycle count" },
       ],
-      onDone: () => ctx.refresh(),
     });
     commandForm(forms, ctx, {
       id: "receive-stock",
@@ -199,7 +198,6 @@ export const page = {
         { name: "lot_id", label: "Lot" },
         { name: "supplier_id", label: "Supplier" },
       ],
-      onDone: () => ctx.refresh(),
     });
   },
 };
