@@ -68,25 +68,26 @@ export function table(parent, { id, caption, columns, rows, rowClass, empty = "N
   return node;
 }
 
-/** A row of filters; `onChange(values)` runs when one changes. Each: {name, label, type, options?, value}. */
-export function filters(parent, fields, onChange) {
+/**
+ * A row of filters over a page's `state`: each shows `state[name]`, and a change stores the new
+ * value there (text trimmed) and draws the page again. Each: {name, label, type?, options?, placeholder?}.
+ */
+export function filters(parent, ctx, state, fields) {
   const form = el("form", { class: "filters", onsubmit: (e) => e.preventDefault() });
-  const values = {};
   for (const f of fields) {
-    values[f.name] = f.value ?? "";
     const id = `filter-${f.name}`;
+    const value = state[f.name] ?? "";
     const input =
       f.type === "select"
-        ? el("select", { id, name: f.name }, f.options.map(([v, label]) => el("option", { value: v, selected: v === f.value, text: label })))
-        : el("input", { id, name: f.name, type: f.type || "text", value: f.value ?? "", placeholder: f.placeholder });
+        ? el("select", { id, name: f.name }, f.options.map(([v, label]) => el("option", { value: v, selected: v === value, text: label })))
+        : el("input", { id, name: f.name, type: f.type || "text", value, placeholder: f.placeholder });
     input.addEventListener("change", () => {
-      values[f.name] = input.value;
-      onChange({ ...values });
+      state[f.name] = input.value.trim();
+      ctx.refresh();
     });
     form.append(el("label", { for: id }, f.label), input);
   }
   parent.append(form);
-  return values;
 }
 
 /** A small coloured badge: kind is ok, warn, bad or info. */

@@ -85,11 +85,9 @@ function salesFunnel(ctx, funnel) {
   });
   filters(
     body,
-    [{ name: "dimension", label: "By", type: "select", value: state.dimension, options: [["campaign", "campaign"], ["channel", "channel"]] }],
-    (values) => {
-      state.dimension = values.dimension;
-      ctx.refresh();
-    },
+    ctx,
+    state,
+    [{ name: "dimension", label: "By", type: "select", options: [["campaign", "campaign"], ["channel", "channel"]] }],
   );
   if (funnel.length) {
     const stages = [

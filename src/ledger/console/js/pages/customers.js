@@ -26,14 +26,12 @@ export const page = {
     state.period ||= choices[0][0];
     filters(
       ctx.main,
+      ctx,
+      state,
       [
-        { name: "bucket", label: "Satisfaction by", type: "select", value: state.bucket, options: [["month", "month"], ["quarter", "quarter"]] },
-        { name: "period", label: "Retention in", type: "select", value: state.period, options: choices },
+        { name: "bucket", label: "Satisfaction by", type: "select", options: [["month", "month"], ["quarter", "quarter"]] },
+        { name: "period", label: "Retention in", type: "select", options: choices },
       ],
-      (values) => {
-        Object.assign(state, values);
-        ctx.refresh();
-      },
     );
     const [satisfaction, retention] = await Promise.all([
       api.get("/v1/customers/satisfaction", { bucket: state.bucket }),

@@ -56,11 +56,9 @@ export const page = {
     const { api, fmt } = ctx;
     filters(
       ctx.main,
-      [{ name: "horizon", label: "Horizon", type: "select", value: state.horizon, options: [["", "all"], ...HORIZONS.map(([h, label]) => [h, label.toLowerCase()])] }],
-      (values) => {
-        state.horizon = values.horizon;
-        ctx.refresh();
-      },
+      ctx,
+      state,
+      [{ name: "horizon", label: "Horizon", type: "select", options: [["", "all"], ...HORIZONS.map(([h, label]) => [h, label.toLowerCase()])] }],
     );
     const items = await api.all("/v1/plans/scorecard", { horizon: state.horizon });
     const objectives = [...items].sort((a, b) => order(a.horizon) - order(b.horizon) || compare(a.period, b.period) || compare(a.objective_id, b.objective_id));

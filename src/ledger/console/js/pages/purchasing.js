@@ -55,11 +55,9 @@ export const page = {
     });
     filters(
       ordersBody,
-      [{ name: "overdue", label: "Show", type: "select", value: state.overdue, options: [["", "every open order"], ["true", "overdue only"]] }],
-      (values) => {
-        state.overdue = values.overdue;
-        ctx.refresh();
-      },
+      ctx,
+      state,
+      [{ name: "overdue", label: "Show", type: "select", options: [["", "every open order"], ["true", "overdue only"]] }],
     );
     table(ordersBody, {
       id: "purchase-orders",

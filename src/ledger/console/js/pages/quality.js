@@ -26,16 +26,14 @@ export const page = {
     const { api, fmt } = ctx;
     filters(
       ctx.main,
+      ctx,
+      state,
       [
-        { name: "subgroup", label: "Subgroup", type: "select", value: state.subgroup, options: [["week", "week"], ["day", "day"], ["inspection", "inspection"]] },
-        { name: "stage", label: "Stage", type: "select", value: state.stage, options: [["", "every stage"], ...STAGES] },
-        { name: "sku", label: "Product", value: state.sku, placeholder: "every product" },
-        { name: "supplier", label: "Supplier", value: state.supplier, placeholder: "every supplier" },
+        { name: "subgroup", label: "Subgroup", type: "select", options: [["week", "week"], ["day", "day"], ["inspection", "inspection"]] },
+        { name: "stage", label: "Stage", type: "select", options: [["", "every stage"], ...STAGES] },
+        { name: "sku", label: "Product", placeholder: "every product" },
+        { name: "supplier", label: "Supplier", placeholder: "every supplier" },
       ],
-      (values) => {
-        Object.assign(state, values, { sku: values.sku.trim(), supplier: values.supplier.trim() });
-        ctx.refresh();
-      },
     );
     const since = daysBefore(fmt.today(), PARETO_DAYS);
     const selection = { sku: state.sku, supplier_id: state.supplier, stage: state.stage };

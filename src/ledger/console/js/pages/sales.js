@@ -39,14 +39,12 @@ export const page = {
     state.period ||= choices[0][0];
     filters(
       ctx.main,
+      ctx,
+      state,
       [
-        { name: "period", label: "Period", type: "select", value: state.period, options: choices },
-        { name: "dimension", label: "By", type: "select", value: state.dimension, options: DIMENSIONS.map((d) => [d, d]) },
+        { name: "period", label: "Period", type: "select", options: choices },
+        { name: "dimension", label: "By", type: "select", options: DIMENSIONS.map((d) => [d, d]) },
       ],
-      (values) => {
-        Object.assign(state, values);
-        ctx.refresh();
-      },
     );
     const query = { period: state.period, dimension: state.dimension };
     const [shipped, booked, daily, fulfilment] = await Promise.all([

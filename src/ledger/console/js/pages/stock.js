@@ -36,14 +36,12 @@ export const page = {
     }
     filters(
       ctx.main,
+      ctx,
+      state,
       [
-        { name: "location", label: "Location", type: "select", value: state.location, options: locations.map((l) => [l, l]) },
-        { name: "belowOnly", label: "Show", type: "select", value: state.belowOnly, options: [["", "every product"], ["true", "below reorder point only"]] },
+        { name: "location", label: "Location", type: "select", options: locations.map((l) => [l, l]) },
+        { name: "belowOnly", label: "Show", type: "select", options: [["", "every product"], ["true", "below reorder point only"]] },
       ],
-      (values) => {
-        Object.assign(state, values);
-        ctx.refresh();
-      },
     );
     const [levels, valuation, suggestions] = await Promise.all([
       api.all("/v1/inventory", { location_id: state.location, below_reorder: state.belowOnly || undefined }),
@@ -117,11 +115,9 @@ export const page = {
     const ledgerBody = section(ctx.main, { id: "ledger", title: "Stock ledger", intro: "Every movement of one product at this location, and what was on hand after it." });
     filters(
       ledgerBody,
-      [{ name: "sku", label: "Product", type: "select", value: state.sku, options: skus.map((s) => [s, s]) }],
-      (values) => {
-        state.sku = values.sku;
-        ctx.refresh();
-      },
+      ctx,
+      state,
+      [{ name: "sku", label: "Product", type: "select", options: skus.map((s) => [s, s]) }],
     );
     const movements = state.sku
       ? await api.all(`/v1/inventory/${encodeURIComponent(state.sku)}/movements`, { location_id: state.location }, 5000)
