@@ -270,29 +270,18 @@ async def token_keeper(settings: Settings, store: TokenStore, active: Writer) ->
     active yet (standing by, refused by the log) is."""
     keeper = TokenKeeper(store, active)
     token = settings.admin_token  # already trimmed and checked by the settings
-    console = console_url(settings)
+    address = console.url(settings)
 
     def show(token: str) -> None:
         print(
             f"ledger: admin token (shown once, store it now): {token}\n"
-            f"ledger: sign in with it to the console at {console}",
+            f"ledger: sign in with it to the console at {address}",
             file=sys.stdout,
             flush=True,
         )
 
     async with keeper.admin_ensured(None if token is None else token.get_secret_value(), show):
         yield keeper
-
-
-def console_url(settings: Settings) -> str:
-    """Where a browser on this box finds the console (an address that listens everywhere is
-    reached through loopback)."""
-    host = settings.host
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{settings.port}/"
 
 
 @contextlib.asynccontextmanager

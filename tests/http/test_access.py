@@ -22,8 +22,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from ledger.app import LOG, create_app
-from ledger.bootstrap import console_url
 from ledger.envelope import Envelope
+from ledger.http import console
 from ledger.http.auth import SCOPES
 from ledger.http.keys import SETTINGS
 
@@ -201,7 +201,7 @@ async def test_a_generated_admin_token_is_shown_once_and_recorded_once(
         shown = [line for line in printed if "admin token" in line]
         assert len(shown) == 1, shown
         assert [line for line in printed if "console at" in line] == [
-            f"ledger: sign in with it to the console at {console_url(api.client.app[SETTINGS])}"
+            f"ledger: sign in with it to the console at {console.url(api.client.app[SETTINGS])}"
         ]
         token = shown[0].rsplit(" ", 1)[1]
         assert await authenticated(api, token) == 200

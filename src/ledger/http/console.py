@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from ledger.config import Settings
 from ledger.http.auth import authenticate
 from ledger.http.keys import SETTINGS
 from ledger.http.problems import Problem
@@ -63,6 +64,17 @@ def _file(relative: str) -> web.FileResponse:
     if content_type.startswith("text/"):
         response.charset = "utf-8"
     return response
+
+
+def url(settings: Settings) -> str:
+    """Where a browser on this box finds the console (an address that listens everywhere is
+    reached through loopback)."""
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/"
 
 
 async def index(request: web.Request) -> web.FileResponse:
