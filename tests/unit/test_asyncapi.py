@@ -10,7 +10,6 @@ the golden StockAdjusted v1 events and the token events of ``handlers.access``.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections import Counter
@@ -27,24 +26,19 @@ from ledger.envelope import Envelope
 from schemas import EVENTS, area_of_stream
 from tests.support.asyncapi_doc import validator
 from tests.support.decided import NOW, decided_envelopes
+from tests.support.unavailable import unavailable
 
 PARSER = Path(__file__).resolve().parents[2] / "deploy" / "asyncapi"
 PER_TYPE = 25  # samples validated per event type and version
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def parse_with_official_parser(tmp_path: Path, *documents: dict[str, Any]) -> list[dict[str, Any]]:
     """What ``@asyncapi/parser`` says of each document (``deploy/asyncapi/validate.cjs``)."""
     node = shutil.which("node")
     if node is None:
-        _unavailable("node is not installed: the AsyncAPI parser runs on Node.js")
+        unavailable("Node.js", FileNotFoundError("node: the AsyncAPI parser runs on Node.js"))
     if not (PARSER / "node_modules" / "@asyncapi" / "parser").is_dir():
-        _unavailable("the AsyncAPI parser is not installed: run bash deploy/asyncapi/install.sh")
+        unavailable("the AsyncAPI parser", FileNotFoundError("run bash deploy/asyncapi/install.sh"))
     paths = [tmp_path / f"asyncapi-{n}.json" for n in range(len(documents))]
     for path, body in zip(paths, documents, strict=True):
         path.write_text(json.dumps(body))
